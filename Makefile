@@ -1,0 +1,47 @@
+# briefqa: `make run` serves the sample index on http://127.0.0.1:8000; `make test` runs the suite.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+INDEX  ?= var/index
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# The CPU build of torch lies on this machine's disk; install it first so nothing pulls a CUDA build.
+TORCH  := torch==2.13.0
+
+.PHONY: install install-test index run test lint eval clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $@
+
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+index: install
+	test -f $(INDEX)/CURRENT || $(BIN)/briefqa ingest data/sample --index $(INDEX)
+
+run: index
+	$(BIN)/briefqa serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+# Accuracy on the shared dev set, over an index of the whole shared corpus (about 15 minutes to build once).
+eval: install
+	test -f var/corpus-index/CURRENT || $(BIN)/briefqa ingest ../shared/corpus/briefings --index var/corpus-index
+	$(BIN)/briefqa eval ../shared/eval/dev.jsonl --index var/corpus-index --json var/dev-metrics.json --predictions var/dev-predictions.jsonl
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,69 @@
+"""Sentences of the retrieved chunks, scored by how much of the question they cover."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from answer.question import Question
+from core.text import fold
+from index.records import Hit
+from index.search import BriefingIndex
+
+_SEGMENT_END = re.compile(r"\n+|(?<=[다함음됨임요]\.)\s+|(?<=[?!])\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A sentence or table row of a retrieved chunk, with offsets into its document."""
+
+    hit: Hit
+    rank: int  # rank of its chunk in retrieval, from 0
+    start: int
+    end: int
+    text: str
+    coverage: float  # idf-weighted share of the question's key terms found here or in the title
+    matched: tuple[tuple[int, int], ...]  # spans (document offsets) of matched key terms
+
+
+def key_weights(index: BriefingIndex, question: Question) -> dict[str, float]:
+    return {t: index.idf(t) for t in question.key_terms}
+
+
+def _find_term(folded: str, term: str) -> list[int]:
+    positions, at = [], folded.find(term)
+    while at >= 0:
+        positions.append(at)
+        at = folded.find(term, at + 1)
+    return positions
+
+
+def segments_of(index: BriefingIndex, question: Question, hits: list[Hit], weights: dict[str, float]) -> list[Segment]:
+    """Split the hits' chunks into segments and score each by key-term coverage (sentence + title)."""
+    total = sum(weights.values()) or 1.0
+    out: list[Segment] = []
+    for rank, hit in enumerate(hits):
+        chunk = hit.chunk
+        title = fold(hit.document.title + " " + chunk.heading)
+        context = fold(chunk.text)
+        pos = 0
+        for piece in _SEGMENT_END.split(chunk.text):
+            at = chunk.text.find(piece, pos)
+            pos = at + len(piece)
+            if not piece.strip():
+                continue
+            folded = fold(piece)
+            score = 0.0
+            matched = []
+            for term, weight in weights.items():
+                hits_at = _find_term(folded, term)
+                if hits_at:
+                    score += weight
+                    matched.extend((chunk.start + at + i, chunk.start + at + i + len(term)) for i in hits_at)
+                elif term in title:
+                    score += 0.7 * weight
+                elif term in context:
+                    score += 0.4 * weight
+            out.append(Segment(hit, rank, chunk.start + at, chunk.start + at + len(piece), piece,
+                               score / total, tuple(sorted(matched))))
+    return out

@@ -1,0 +1,97 @@
+"""Understanding a question: its type, the years it asks about, and the terms that must be covered."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from answer.records import QuestionType
+from core.text import nfkc
+from index.keyword import tokenize
+
+_CONTACT = re.compile(r"연락처|전화|번호|이메일|메일|문의|담당\s*(?:부서|자|과)|어느\s*(?:부서|과|팀)|부서|책임자|담당자|주무관|사무관|연구관|누구에게")
+_LIST = re.compile(r"모두|전부|모든|각각|목록|나열|어떤\s*것들")
+_DATE = re.compile(r"언제|며칠|날짜|기간|일정|마감|기한|시행일|몇\s*월|몇\s*일(?!간)")
+_BUDGET = re.compile(r"예산|사업비|금액|얼마|억\s*원|지원금|자금|규모|보조금|결산|재원|출연|투자|납품대금|지원액")
+_TARGET = re.compile(r"목표|몇\s*(?:개|명|곳|개소|개교|배|건|가구|%|퍼센트)|늘리|확대|줄이|감축|높이|달성|수준|몇\s*개\s*기관|도입률|비율")
+_PERCENT_ASK = re.compile(r"퍼센트|%|비율|증가율|몇\s*배")
+
+# Question words and function words that say nothing about which release answers it.
+GENERIC_TERMS = frozenset(
+    "얼마 무엇 언제 어디 누구 어느 알리 주다 하다 되다 있다 없다 가운데 관련 대하 경우 이번 해당 통하 위하 "
+    "정부 예산 규모 목표 연락처 연락 전화 번호 문의 부서 담당 내용 기간 날짜 일정 모두 전부 어떻 몇 개 명 "
+    "올해 내년 작년 지난해 금년 현재 계획 정하 밝히 잡히 늘어나 늘 나오 가능 이메일 주소 과장 사무관 주무관".split()
+)
+
+_YEAR_FULL = re.compile(r"(20\d{2})\s*년")
+_YEAR_SHORT = re.compile(r"['’`‘]\s?(\d{2})\s*년")
+_RELATIVE = {"내년": 1, "다음 해": 1, "올해": 0, "금년": 0, "이번 해": 0, "작년": -1, "지난해": -1, "전년": -1}
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A parsed question. ``years`` are explicit; ``relative_year`` (e.g. +1 for 내년) needs a release date."""
+
+    text: str
+    question_type: QuestionType
+    tokens: list[str] = field(default_factory=list)
+    key_terms: list[str] = field(default_factory=list)
+    years: tuple[int, ...] = ()
+    relative_year: int | None = None
+    asks_percent: bool = False
+    asks_deadline: bool = False
+    asks: str = ""  # contact sub-kind: phone, email, department, name
+
+
+def classify_question(text: str) -> QuestionType:
+    """The question's type, by the kind of answer it asks for.
+
+    >>> classify_question("내년 스마트공장 지원 예산은 얼마인가요?")
+    'budget'
+    """
+    q = nfkc(text)
+    if _CONTACT.search(q) and not re.search(r"몇\s*(?:명|개)", q):
+        return "contact"
+    if _LIST.search(q) and not re.search(r"몇|얼마", q):
+        return "list"
+    if _DATE.search(q) and not re.search(r"언제까지\s*(?:얼마|몇)|수준|줄이|단축", q):
+        return "date"
+    if _TARGET.search(q) and not re.search(r"예산|사업비|억\s*원", q):
+        return "target"
+    if _BUDGET.search(q):
+        return "budget"
+    if re.search(r"몇|얼마", q):
+        return "target"
+    return "general"
+
+
+def _contact_asks(q: str) -> str:
+    if re.search(r"이메일|메일", q):
+        return "email"
+    if re.search(r"전화|번호|연락처", q):
+        return "phone"
+    if re.search(r"누구|이름|성명", q):
+        return "name"
+    if re.search(r"부서|어느\s*과|어디", q):
+        return "department"
+    return "name"
+
+
+def parse_question(text: str) -> Question:
+    q = nfkc(text)
+    years = {int(y) for y in _YEAR_FULL.findall(q)} | {2000 + int(y) for y in _YEAR_SHORT.findall(q)}
+    relative = next((delta for word, delta in _RELATIVE.items() if word in q), None)
+    tokens = tokenize(q)
+    key_terms = [t for t in dict.fromkeys(tokens) if t not in GENERIC_TERMS and not t.isdigit()]
+    qtype = classify_question(q)
+    return Question(
+        text=text,
+        question_type=qtype,
+        tokens=tokens,
+        key_terms=key_terms,
+        years=tuple(sorted(years)),
+        relative_year=relative,
+        asks_percent=bool(_PERCENT_ASK.search(q)),
+        asks_deadline=bool(re.search(r"언제까지|까지", q)),
+        asks=_contact_asks(q) if qtype == "contact" else "",
+    )

@@ -1,0 +1,75 @@
+"""What the answering layer returns: a short answer that is a span of a cited release, or an abstention."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+QuestionType = Literal["budget", "target", "contact", "date", "general", "list"]
+QUESTION_TYPES: tuple[QuestionType, ...] = ("budget", "target", "contact", "date", "general", "list")
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A cited span: ``start``/``end`` are character offsets into the document's extracted text."""
+
+    source: str  # doc_id: path relative to the ingested folder
+    title: str
+    date: str
+    ministry: str
+    chunk_id: str
+    start: int
+    end: int
+    quote: str  # the document text[start:end]
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrieved chunk, ranked."""
+
+    source: str
+    chunk_id: str
+    score: float
+    text: str
+    start: int
+    end: int
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The result of one question.
+
+    ``text`` is None when briefqa abstains; ``reason`` then says why (in Korean, for users).
+    When ``text`` is set, the first citation's quote contains it, at ``citations[0].start``.
+    """
+
+    question: str
+    text: str | None
+    question_type: QuestionType
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    reason: str = ""
+    confidence: float = 0.0
+    items: list[str] = field(default_factory=list)  # every matching item, for list questions
+
+    @property
+    def is_abstention(self) -> bool:
+        return self.text is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract shared by ``briefqa ask --json``, ``/api/ask`` and eval predictions."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "answer_type": self.question_type,
+            "citations": [asdict(c) for c in self.citations],
+            "passages": [
+                {"source": p.source, "chunk_id": p.chunk_id, "score": p.score, "text": p.text,
+                 "start": p.start, "end": p.end, "title": p.title}
+                for p in self.passages
+            ],
+            "reason": self.reason,
+            "confidence": self.confidence,
+            "items": list(self.items),
+        }

@@ -1,0 +1,108 @@
+"""Typed answer candidates found in text by position: amounts, counts, percents, dates, phones.
+
+Each candidate is a (start, end) span of the original text, widened to keep the qualifiers that
+change its meaning ("5% 미만", "3천여 명", "100일 이내", "최대 10억 원").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUM = r"\d[\d,]*(?:\.\d+)?"
+_BIG = r"(?:조|억|만|천|백만|천만|백)"
+MONEY = re.compile(
+    rf"(?:(?:약|최대|총|연|연간|최소)\s*)?[+△▲\-]?{_NUM}\s*(?:{_BIG}\s*(?:{_NUM}\s*{_BIG}\s*)*)?\s*(?:원|달러|불|유로|엔|\$)"
+    rf"(?:\s*(?:규모|수준|이상|이내|내외|가량|상당))?"
+)
+# Table cells in 억원/백만원 units ("| +1,500 |"): bare numbers in a row whose header names the unit.
+PERCENT = re.compile(rf"(?:(?:약|최대|연평균|평균)\s*)?[+△▲\-]?{_NUM}\s*%\s*(?:p|포인트)?(?:\s*(?:미만|이상|이하|초과|수준|내외|까지))?")
+_COUNT_UNITS = (
+    "개소|개교|개사|개국|개월|개|명|곳|건|회|가구|세대|척|대|톤|배|GW|MW|kW|㎢|㎡|ha|km|일|시간|주|종|점|권|편|차례|기관|팀|호"
+)
+COUNT = re.compile(
+    rf"(?:(?:약|최대|총|연간|연평균|최소)\s*)?{_NUM}\s*(?:{_BIG}\s*)?(?:여\s*)?(?:{_COUNT_UNITS})(?![가-힣]{{0}}\d)"
+    rf"(?:\s*(?:이상|이내|이하|미만|내외|가량|여|수준))?"
+)
+ARROW = re.compile(rf"{_NUM}\s*(?:{_COUNT_UNITS}|%|{_BIG}?\s*원)?\s*[→⇒]\s*{_NUM}\s*(?:{_BIG}\s*)?(?:{_COUNT_UNITS}|%|원)?")
+_YEAR_MARK = r"(?:['’`‘]\s?\d{2}|20\d{2})\s*년"
+YEAR_MARK = re.compile(_YEAR_MARK)
+_MD = r"\d{1,2}\s*월\s*\d{1,2}\s*일"
+_DOTTED = r"(?:['’`‘]?\d{2,4}\s*\.\s*)?\d{1,2}\s*\.\s*\d{1,2}\s*\.?"
+_WEEKDAY = r"(?:\s*\([월화수목금토일](?:요일)?\))?"
+_TIME = r"(?:\s*\d{1,2}\s*:\s*\d{2})?"
+_ONE_DATE = rf"(?:(?:20\d{{2}}\s*년\s*)?{_MD}|{_DOTTED}){_WEEKDAY}{_TIME}"
+DATE = re.compile(rf"{_ONE_DATE}(?:\s*[~∼〜\-–]\s*(?:{_ONE_DATE}|\d{{1,2}}\s*일{_WEEKDAY}))?(?:\s*까지)?")
+PHONE = re.compile(r"0\d{1,2}\)?[\s\-)]?\d{3,4}[\s\-]\d{4}")
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    kind: str  # money, percent, count, date, phone, email, arrow
+
+    def text_of(self, text: str) -> str:
+        return text[self.start:self.end]
+
+
+_PATTERNS = {
+    "money": MONEY,
+    "percent": PERCENT,
+    "count": COUNT,
+    "arrow": ARROW,
+    "date": DATE,
+    "phone": PHONE,
+    "email": EMAIL,
+}
+
+
+def find_spans(text: str, kinds: tuple[str, ...], start: int = 0, end: int | None = None) -> list[Span]:
+    """All candidate spans of the given kinds in ``text[start:end]``, trimmed of outer spaces."""
+    end = len(text) if end is None else end
+    spans = []
+    for kind in kinds:
+        for match in _PATTERNS[kind].finditer(text, start, end):
+            s, e = match.span()
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if kind == "count" and re.search(r"월\s*$", text[max(0, s - 3):s]):
+                continue  # the day of "4월 10일" is a date, not a count
+            if e > s and _plausible(kind, text[s:e]):
+                spans.append(Span(s, e, kind))
+    return spans
+
+
+def _plausible(kind: str, value: str) -> bool:
+    if kind == "date":
+        return bool(re.search(r"월|\.\s*\d", value)) and not re.fullmatch(r"\d+\.\d+", value.strip())
+    if kind == "count":
+        return not re.fullmatch(r"\d{4}\s*년", value.strip())  # a bare year is not a count
+    return True
+
+
+def widen_with_year(text: str, span: Span, window: int = 14) -> Span:
+    """Include a year marker just before the span ("'30년 40%", "'26년 4,366억원")."""
+    lo = max(0, span.start - window)
+    best = None
+    for match in YEAR_MARK.finditer(text, lo, span.start):
+        gap = text[match.end():span.start]
+        if len(gap) <= 8 and not re.search(r"[→,·()]|\d", gap):
+            best = match
+    return Span(best.start(), span.end, span.kind) if best else span
+
+
+def year_before(text: str, pos: int, window: int = 16) -> int | None:
+    """The year a figure at ``pos`` belongs to, from a marker just before it ("'26년 4,366억원" → 2026)."""
+    lo = max(0, pos - window)
+    found = None
+    for match in YEAR_MARK.finditer(text, lo, pos):
+        if len(text[match.end():pos]) <= 10:
+            found = match.group(0)
+    if found is None:
+        return None
+    digits = re.search(r"\d+", found).group(0)  # type: ignore[union-attr]
+    return int(digits) if len(digits) == 4 else 2000 + int(digits)

