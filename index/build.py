@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from index.embedders import Embedder
 from index.keyword import TOKENIZER_NAME, KeywordIndex, tokenize
 from index.store import (
     FORMAT_VERSION,
+    Duplicate,
     IndexManifest,
     Store,
     check_embedder,
@@ -33,12 +34,23 @@ from index.store import (
     writer_lock,
 )
 from index.vector import VectorIndex
-from ingest.pipeline import IngestFailure, LoadedBriefing, collect_files, content_hash, load_briefing
+from ingest.pipeline import (
+    IngestFailure,
+    LoadedBriefing,
+    collect_files,
+    content_hash,
+    load_briefing,
+    read_source,
+    release_key,
+)
 from ingest.records import Chunk
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
+# Which file of a release to index when it comes in several formats: structured text first, PDF last.
+_EMBED_BATCH = 16  # chunks per embedder call: batched backends (sentence-transformers) gain from it
+_FORMAT_PREFERENCE = {"hwpx": 0, "hwp": 1, "docx": 2, "html": 3, "txt": 4, "pdf": 5}
 
 
 @dataclass
@@ -49,11 +61,13 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)  # files of releases indexed from another file
     failures: list[IngestFailure] = field(default_factory=list)
     chunks_embedded: int = 0
     chunk_count: int = 0
     fact_count: int = 0
     seconds: float = 0.0
+    embed_seconds: float = 0.0  # of ``seconds``, the time spent in the embedder
     version: str = ""
 
     @property
@@ -85,39 +99,93 @@ def ingest_paths(
     chunk_chars: int = 400,
     on_file: Progress | None = None,
     on_chunk: Progress | None = None,
+    on_files_found: Progress | None = None,
+    on_chunks_found: Progress | None = None,
     delete_ids: list[str] | None = None,
 ) -> IngestReport:
-    """Add or update the files under ``paths`` (and drop ``delete_ids``) in a new index version."""
+    """Add or update the files under ``paths`` (and drop ``delete_ids``) in a new index version.
+
+    ``on_files_found``/``on_chunks_found`` get the totals (for progress bars) before the work they count.
+    """
     started = time.perf_counter()
     report = IngestReport()
     sources, report.failures = collect_files(paths)
+    if on_files_found:
+        on_files_found(len(sources))
     with writer_lock(index_dir):
         old = _open_old(index_dir, embedder)
-        old_hashes = {d.doc_id: d.content_hash for d in old[0].documents()} if old else {}
+        old_docs = {d.doc_id: d for d in old[0].documents()} if old else {}
+        old_dups = {d.doc_id: d for d in old[0].duplicates()} if old else {}
         loaded: list[LoadedBriefing] = []
         for source in sources:
             try:
-                data = source.path.read_bytes()
-                if old_hashes.get(source.doc_id) == content_hash(data):
+                data = read_source(source.path)
+                digest = content_hash(data)
+                known = old_docs.get(source.doc_id) or old_dups.get(source.doc_id)
+                if known is not None and known.content_hash == digest:
                     report.unchanged.append(source.doc_id)
                 else:
                     loaded.append(load_briefing(source, chunk_chars, data))
-                    (report.updated if source.doc_id in old_hashes else report.added).append(source.doc_id)
             except ParseError as exc:
                 report.failures.append(IngestFailure(str(source.path), exc.reason))
-            except OSError as exc:
-                report.failures.append(IngestFailure(str(source.path), f"cannot read file: {exc.strerror or exc}"))
             if on_file:
                 on_file(1)
-        report.deleted = [d for d in (delete_ids or []) if d in old_hashes]
-        if loaded or report.deleted:
-            _write_version(index_dir, embedder, old, loaded, report, on_chunk)
+        deleting = set(delete_ids or [])
+        report.deleted = [d for d in (delete_ids or []) if d in old_docs or d in old_dups]
+        loaded = _drop_duplicates(loaded, old_docs, deleting, report)
+        for item in loaded:
+            (report.updated if item.briefing.doc_id in old_docs else report.added).append(item.briefing.doc_id)
+        if on_chunks_found:
+            on_chunks_found(sum(len(item.chunks) for item in loaded))
+        if loaded or report.deleted or report.duplicates:
+            duplicates = _merge_duplicates(old_dups, report, loaded, old_docs, deleting)
+            _write_version(index_dir, embedder, old, loaded, duplicates, report, on_chunk)
         elif old:
             report.chunk_count = old[1].size
         if old:
             old[0].close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _drop_duplicates(
+    loaded: list[LoadedBriefing], old_docs: dict, deleting: set[str], report: IngestReport
+) -> list[LoadedBriefing]:
+    """Keep one file per release (same title and date, another format): the indexed one, else the best format.
+
+    Two files of the same format with the same title and date are both kept: that is a corrected
+    re-issue or a copy someone chose to index, not the HWPX/PDF pair a ministry publishes.
+    """
+    loaded_ids = {item.briefing.doc_id for item in loaded}
+    owners: dict[str, tuple[str, str]] = {}  # release key -> (doc_id, format)
+    for doc_id, doc in old_docs.items():
+        if doc_id not in loaded_ids and doc_id not in deleting and (key := release_key(doc)):
+            owners.setdefault(key, (doc_id, doc.format))
+    kept: list[LoadedBriefing] = []
+    ranked = sorted(loaded, key=lambda it: (_FORMAT_PREFERENCE.get(it.briefing.format, 9), it.briefing.doc_id))
+    for item in ranked:
+        b = item.briefing
+        key = release_key(b)
+        owner = owners.get(key) if key else None
+        if owner is None or owner[1] == b.format:
+            if key:
+                owners.setdefault(key, (b.doc_id, b.format))
+            kept.append(item)
+            continue
+        report.duplicates.append(Duplicate(b.doc_id, owner[0], b.content_hash, b.source_path))
+        logger.info("%s: same release as %s (%s); not indexed twice", b.source_path, owner[0], key)
+    order = {item.briefing.doc_id: i for i, item in enumerate(loaded)}
+    return sorted(kept, key=lambda it: order[it.briefing.doc_id])
+
+
+def _merge_duplicates(
+    old_dups: dict[str, Duplicate], report: IngestReport, loaded: list[LoadedBriefing], old_docs: dict, deleting: set[str]
+) -> list[Duplicate]:
+    """The duplicates table of the new version: old rows still valid plus this batch's."""
+    fresh = {d.doc_id for d in report.duplicates} | {item.briefing.doc_id for item in loaded}
+    owners = ({*old_docs} | {item.briefing.doc_id for item in loaded}) - deleting
+    kept = [d for d in old_dups.values() if d.doc_id not in fresh and d.doc_id not in deleting and d.duplicate_of in owners]
+    return sorted(kept + report.duplicates, key=lambda d: d.doc_id)
 
 
 def _open_old(index_dir: Path, embedder: Embedder) -> tuple[Store, VectorIndex] | None:
@@ -133,13 +201,19 @@ def _write_version(
     embedder: Embedder,
     old: tuple[Store, VectorIndex] | None,
     loaded: list[LoadedBriefing],
+    duplicates: list[Duplicate],
     report: IngestReport,
     on_chunk: Progress | None,
 ) -> None:
     building = new_version_dir(index_dir)
     try:
         store = Store(building / "store.sqlite", create=True)
-        replaced = {b.briefing.doc_id for b in loaded} | set(report.deleted)
+        # A file that now duplicates another release loses its own chunks, like a deleted one.
+        replaced = {b.briefing.doc_id for b in loaded} | set(report.deleted) | {d.doc_id for d in report.duplicates}
+        also_files: dict[str, list[str]] = {}
+        for duplicate in duplicates:
+            store.add_duplicate(duplicate)
+            also_files.setdefault(duplicate.duplicate_of, []).append(duplicate.doc_id)
         vectors: list[np.ndarray] = []
         corpus_tokens: list[list[str]] = []
         row = 0
@@ -148,7 +222,9 @@ def _write_version(
             old_matrix = old_vectors.vectors()
             for doc in old_store.documents():
                 if doc.doc_id not in replaced:
-                    store.add_document(old_store.document(doc.doc_id))  # type: ignore[arg-type]
+                    kept = old_store.document(doc.doc_id)
+                    assert kept is not None
+                    store.add_document(replace(kept, also_files=tuple(also_files.get(doc.doc_id, ()))))
                     store.add_facts(old_store.facts(doc_id=doc.doc_id))
             for old_row, chunk, tokens in old_store.chunk_rows():
                 if chunk.doc_id in replaced:
@@ -160,17 +236,21 @@ def _write_version(
         for item in loaded:
             title = item.briefing.title
             texts = [passage_text(title, c) for c in item.chunks]
-            store.add_document(item.briefing)
+            store.add_document(replace(item.briefing, also_files=tuple(also_files.get(item.briefing.doc_id, ()))))
             store.add_facts(item.facts)
-            for chunk, text in zip(item.chunks, texts, strict=True):
-                tokens = tokenize(text)
-                store.add_chunk(row, chunk, tokens)
-                corpus_tokens.append(tokens)
-                vectors.append(embedder.embed_passages([text]))
-                row += 1
-                report.chunks_embedded += 1
+            for first in range(0, len(texts), _EMBED_BATCH):
+                batch = texts[first : first + _EMBED_BATCH]
+                embed_started = time.perf_counter()
+                vectors.append(embedder.embed_passages(batch))
+                report.embed_seconds += time.perf_counter() - embed_started
+                for chunk, text in zip(item.chunks[first : first + _EMBED_BATCH], batch, strict=True):
+                    tokens = tokenize(text)
+                    store.add_chunk(row, chunk, tokens)
+                    corpus_tokens.append(tokens)
+                    row += 1
+                report.chunks_embedded += len(batch)
                 if on_chunk:
-                    on_chunk(1)
+                    on_chunk(len(batch))
             report.fact_count += len(item.facts)
         store.commit()
         store.close()

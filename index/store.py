@@ -34,7 +34,8 @@ KEEP_VERSIONS = 2
 SCHEMA = """
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY, title TEXT, ministry TEXT, published_on TEXT, kind TEXT,
-    format TEXT, content_hash TEXT, source_path TEXT, text TEXT
+    format TEXT, content_hash TEXT, source_path TEXT, text TEXT,
+    subtitle TEXT DEFAULT '', embargo TEXT DEFAULT '', also_files TEXT DEFAULT '[]'
 );
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, doc_id TEXT, start INTEGER, "end" INTEGER,
@@ -46,7 +47,22 @@ CREATE TABLE facts (
 );
 CREATE INDEX facts_doc ON facts(doc_id);
 CREATE INDEX facts_kind ON facts(kind);
+CREATE TABLE duplicates (
+    doc_id TEXT PRIMARY KEY, duplicate_of TEXT, content_hash TEXT, source_path TEXT
+);
 """
+# Columns and tables added after format 1 was first released: stores written before them still load.
+_NEW_DOCUMENT_COLUMNS = ("subtitle", "embargo", "also_files")
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A file holding a release that is already indexed from another file (its HWPX and its PDF)."""
+
+    doc_id: str
+    duplicate_of: str
+    content_hash: str
+    source_path: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +197,14 @@ class Store:
                 missing = {"documents", "chunks", "facts"} - tables
                 if missing:
                     raise IndexCorrupt(path, f"table(s) {', '.join(sorted(missing))} missing")
+            self._has_duplicates = "duplicates" in {
+                r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
+            self._doc_select = ", ".join(
+                ["doc_id", "title", "ministry", "published_on", "kind", "format", "content_hash", "source_path"]
+                + [c if c in columns else "''" for c in _NEW_DOCUMENT_COLUMNS]
+            )
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(path, f"not a readable SQLite database ({exc})") from exc
 
@@ -190,9 +214,16 @@ class Store:
     # -- writing --------------------------------------------------------------------------
     def add_document(self, briefing: Briefing) -> None:
         self._db.execute(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (briefing.doc_id, briefing.title, briefing.ministry, briefing.published_on, briefing.kind,
-             briefing.format, briefing.content_hash, briefing.source_path, briefing.text),
+             briefing.format, briefing.content_hash, briefing.source_path, briefing.text, briefing.subtitle,
+             briefing.embargo, json.dumps(list(briefing.also_files), ensure_ascii=False)),
+        )
+
+    def add_duplicate(self, duplicate: Duplicate) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO duplicates VALUES (?,?,?,?)",
+            (duplicate.doc_id, duplicate.duplicate_of, duplicate.content_hash, duplicate.source_path),
         )
 
     def add_chunk(self, row: int, chunk: Chunk, tokens: list[str]) -> None:
@@ -214,17 +245,20 @@ class Store:
     # -- reading --------------------------------------------------------------------------
     def documents(self) -> list[Briefing]:
         rows = self._db.execute(
-            "SELECT doc_id, title, ministry, published_on, kind, format, content_hash, source_path, '' "
-            "FROM documents ORDER BY published_on DESC, doc_id"
+            f"SELECT {self._doc_select}, '' FROM documents ORDER BY published_on DESC, doc_id"
         )
         return [_briefing(r) for r in rows]
 
     def document(self, doc_id: str) -> Briefing | None:
-        row = self._db.execute(
-            "SELECT doc_id, title, ministry, published_on, kind, format, content_hash, source_path, text "
-            "FROM documents WHERE doc_id = ?", (doc_id,)
-        ).fetchone()
+        row = self._db.execute(f"SELECT {self._doc_select}, text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return _briefing(row) if row else None
+
+    def duplicates(self) -> list[Duplicate]:
+        """Files not indexed because another file holds the same release (empty for older stores)."""
+        if not self._has_duplicates:
+            return []
+        rows = self._db.execute("SELECT doc_id, duplicate_of, content_hash, source_path FROM duplicates ORDER BY doc_id")
+        return [Duplicate(*r) for r in rows]
 
     def chunk_rows(self) -> Iterator[tuple[int, Chunk, list[str]]]:
         for row in self._db.execute('SELECT row, chunk_id, doc_id, start, "end", text, heading, is_attachment, tokens FROM chunks ORDER BY row'):
@@ -250,8 +284,10 @@ class Store:
 
 
 def _briefing(row: tuple) -> Briefing:
+    """A documents row: the 8 original columns, subtitle, embargo, also_files (JSON), then text."""
     return Briefing(doc_id=row[0], title=row[1], ministry=row[2], published_on=row[3], kind=row[4],
-                    format=row[5], content_hash=row[6], source_path=row[7], text=row[8])
+                    format=row[5], content_hash=row[6], source_path=row[7], subtitle=row[8] or "",
+                    embargo=row[9] or "", also_files=tuple(json.loads(row[10] or "[]")), text=row[11])
 
 
 def _chunk(row: tuple) -> Chunk:
@@ -266,4 +302,4 @@ def check_embedder(manifest: IndexManifest, embedder_name: str, dim: int | None 
         raise IndexMismatch("dim", manifest.dim, dim)
 
 
-__all__ = ["BriefqaError", "IndexManifest", "Store", "current_version", "has_index", "publish", "writer_lock"]
+__all__ = ["BriefqaError", "Duplicate", "IndexManifest", "Store", "current_version", "has_index", "publish", "writer_lock"]

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import ParseError
+from core.text import nfkc
 from ingest.chunking import chunk_text
 from ingest.facts import extract_facts
 from ingest.metadata import extract_metadata, find_manifest_entries, merge, metadata_from_manifest
-from ingest.parsers import parse_file, supported_suffixes
+from ingest.parsers import MAX_FILE_BYTES, parse_file, supported_suffixes
 from ingest.records import Briefing, Chunk, Fact
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,34 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def read_source(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes; a file over ``max_bytes`` is refused by its size, before it is read."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ParseError(path, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
+        return path.read_bytes()
+    except OSError as exc:
+        raise ParseError(path, f"cannot read file: {exc.strerror or exc}") from exc
+
+
+# Kind markers and bracketed prefixes that differ between a release's HWPX and PDF titles: "(참고) ..."
+_TITLE_PREFIX = re.compile(r"^\s*[(\[<]\s*(?:참고|설명|해명|보도\S*|설명자료|참고자료)\s*[)\]>]\s*")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def release_key(briefing: Briefing) -> str:
+    """Title and date after normalisation: equal for the HWPX and the PDF of one release; "" when either is unknown.
+
+    >>> release_key(Briefing("a.pdf", "", title="(참고) 중기부 ‘26년 추경예산 확정", published_on="2026-04-10"))
+    '2026-04-10|중기부26년추경예산확정'
+    """
+    title = _NOT_WORD.sub("", _TITLE_PREFIX.sub("", nfkc(briefing.title))).lower()
+    if len(title) < 4 or not briefing.published_on:
+        return ""
+    return f"{briefing.published_on}|{title}"
+
+
 def collect_files(paths: list[Path]) -> tuple[list[SourceFile], list[IngestFailure]]:
     """Expand files and folders (recursively) into source files; missing paths are failures."""
     files: list[SourceFile] = []
@@ -77,10 +107,7 @@ def collect_files(paths: list[Path]) -> tuple[list[SourceFile], list[IngestFailu
 def load_briefing(source: SourceFile, chunk_chars: int = 400, data: bytes | None = None) -> LoadedBriefing:
     """Parse one file into a briefing with chunks and facts; raises ``ParseError`` naming the file."""
     if data is None:
-        try:
-            data = source.path.read_bytes()
-        except OSError as exc:
-            raise ParseError(source.path, f"cannot read file: {exc.strerror or exc}") from exc
+        data = read_source(source.path)
     parsed = parse_file(source.path, data)
     meta = extract_metadata(parsed.text, parsed.title)
     if source.manifest_row:
@@ -95,6 +122,8 @@ def load_briefing(source: SourceFile, chunk_chars: int = 400, data: bytes | None
         format=parsed.format,
         content_hash=content_hash(data),
         source_path=str(source.path),
+        subtitle=meta.subtitle,
+        embargo=meta.embargo,
     )
     chunks = chunk_text(briefing.doc_id, briefing.text, chunk_chars)
     if not chunks:

@@ -25,6 +25,9 @@ class Briefing:
     format: str = "txt"
     content_hash: str = ""
     source_path: str = ""  # where it was read from, for messages only
+    subtitle: str = ""  # the "- ..." lines under the title, joined with "\n"
+    embargo: str = ""  # ISO date and time of 보도시점 ("2025-09-19T11:30"), "" when immediate or unknown
+    also_files: tuple[str, ...] = ()  # doc_ids of other files of the same release (e.g. its PDF)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

