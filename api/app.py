@@ -1,6 +1,8 @@
-"""The FastAPI app: JSON API under /api, OpenAPI docs at /docs, the chat UI at /.
+"""The FastAPI app: JSON API under /api, OpenAPI docs at /docs, /metrics, the chat UI at /.
 
 >>> app = create_app(Settings(index_dir=Path("var/index")))
+
+For ``uvicorn --factory`` (several workers) use ``api.app:create_app_from_env``.
 """
 
 from __future__ import annotations
@@ -10,15 +12,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from api.deps import AnswererHolder
 from api.errors import install_error_handlers
-from api.routes import ask, documents, health
+from api.metrics import ApiMetrics
+from api.middleware import RequestContextMiddleware
+from api.ratelimit import TokenBucketLimiter
+from api.routes import admin, ask, documents, facts, health, metrics, search
 from core.errors import BriefqaError
-from core.settings import Settings
+from core.settings import Settings, get_settings
 from index.build import briefqa_version
 
 logger = logging.getLogger(__name__)
+
+DESCRIPTION = """정부 보도자료 질의응답 API — 짧은 답과 보도자료 인용을 돌려줍니다.
+
+* 오류는 언제나 `{"error": {"code", "message", "field"}}` 입니다.
+* 모든 응답에 `X-Request-ID` 헤더가 붙습니다 (보낸 값이 있으면 그대로 돌려줍니다).
+* `/api/facts`, `/api/contacts`는 `Accept: text/csv` 또는 `?format=csv`로 Excel용 CSV를 줍니다.
+* 문서 올리기·지우기는 `Authorization: Bearer <BRIEFQA_ADMIN_TOKEN>`이 필요합니다.
+"""
 
 
 def create_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
@@ -33,16 +47,21 @@ def create_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
             logger.warning("starting without an index: %s", exc)
         yield
 
-    app = FastAPI(
-        title="briefqa",
-        description="정부 보도자료 질의응답 API — 짧은 답과 보도자료 인용을 돌려줍니다.",
-        version=briefqa_version(),
-        lifespan=lifespan,
-    )
+    app = FastAPI(title="briefqa", description=DESCRIPTION, version=briefqa_version(), lifespan=lifespan)
     app.state.holder = holder
+    app.state.metrics = ApiMetrics()
+    app.state.ask_limiter = (TokenBucketLimiter(settings.ask_rate_per_minute)
+                             if settings.ask_rate_per_minute > 0 else None)
     install_error_handlers(app)
-    for module in (health, ask, documents):
+    for module in (health, ask, search, facts, admin, documents):
         app.include_router(module.router, prefix="/api")
+    app.include_router(metrics.router)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
+                           expose_headers=["X-Request-ID", "Retry-After", "Content-Disposition"])
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)  # added last: outermost
     if with_ui:
         import gradio as gr
 
@@ -50,3 +69,8 @@ def create_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
 
         app = gr.mount_gradio_app(app, build_ui(holder.get), path="/")
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app from ``get_settings()``: the factory ``briefqa serve --workers N`` hands to uvicorn."""
+    return create_app(get_settings())

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from answer.answerer import Answerer
+from core.errors import BriefqaError
 from core.settings import Settings
 from index.search import open_index
 from index.store import CURRENT
@@ -30,6 +31,13 @@ class AnswererHolder:
         except FileNotFoundError:
             return ""
 
+    def current(self) -> Answerer | None:
+        """The Answerer for the live version, or None when there is no readable index."""
+        try:
+            return self.get()
+        except BriefqaError:
+            return None
+
     def get(self) -> Answerer:
         """The Answerer for the live version; raises ``IndexNotFound`` when no index exists."""
         live = self._live_version()
@@ -47,9 +55,14 @@ def get_holder(request: Request) -> AnswererHolder:
     return request.app.state.holder
 
 
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.holder.settings
+
+
 def get_answerer(holder: Annotated[AnswererHolder, Depends(get_holder)]) -> Answerer:
     return holder.get()
 
 
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 HolderDep = Annotated[AnswererHolder, Depends(get_holder)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,17 +50,35 @@ class AskResponse(BaseModel):
     passages: list[PassageOut]
     reason: str = ""
     confidence: float = 0.0
+    items: list[str] = Field(default_factory=list, description="목록 질문일 때 해당 항목 전부")
 
     @classmethod
     def from_answer(cls, answer: Answer) -> AskResponse:
         return cls.model_validate(answer.to_dict())
 
 
+class HighlightOut(BaseModel):
+    start: int = Field(description="문단 text 안의 시작 위치 (문자 단위)")
+    end: int
+
+
+class SearchPassageOut(PassageOut):
+    highlights: list[HighlightOut] = Field(default_factory=list, description="검색어 형태소와 일치한 부분")
+
+
 class SearchResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "query": "스마트공장 예산", "total": 120, "limit": 1, "offset": 0, "next_offset": 1,
+        "passages": [{"source": "000_5a375b227c424bcf.txt", "chunk_id": "000_5a375b227c424bcf.txt#812",
+                      "score": 0.0328, "text": "스마트공장 구축·확산 지원 예산 4,366억원", "start": 812, "end": 835,
+                      "title": "AI 대전환 릴레이", "highlights": [{"start": 0, "end": 5}]}]}]})
+
     query: str
-    passages: list[PassageOut]
+    passages: list[SearchPassageOut]
+    total: int = Field(description="필터를 통과해 순위를 매길 수 있는 문단 수 (offset+limit ≤ 1,100까지 볼 수 있음)")
     limit: int
     offset: int
+    next_offset: int | None = Field(None, description="다음 쪽의 offset, 마지막 쪽이면 null")
 
 
 class DocumentSummary(BaseModel):
@@ -108,6 +126,92 @@ class Health(BaseModel):
     documents: int
     chunks: int
     embedder: str | None
+
+
+FactType = Literal["budget", "target", "contact", "date"]
+
+
+class FactRowOut(BaseModel):
+    """One fact with its citation: ``quote`` is the release text[start:end]."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "type": "budget", "kind": "money", "source": "000_5a375b227c424bcf.txt",
+        "title": "AI 대전환 릴레이, AI 팩토리 분야 두 번째 현장 간담회 개최", "date": "2025-09-19",
+        "ministry": "기획재정부", "start": 1520, "end": 1527, "quote": "4,366억원",
+        "attrs": {"amount_krw": 436600000000, "year": 2026, "item": "스마트공장 구축·확산 지원"}}]})
+
+    type: str = Field(description="budget | target | contact | date")
+    kind: str = Field(description="색인의 사실 종류 (money | target | contact | date)")
+    source: str
+    title: str
+    date: str
+    ministry: str
+    start: int
+    end: int
+    quote: str
+    attrs: dict[str, Any]
+
+
+class FactTable(BaseModel):
+    facts: list[FactRowOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ContactOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "배영일", "title": "과장", "role": "책임자", "department": "안전보건감독국 안전보건감독기획과",
+        "ministry": "고용노동부", "phone": "044-202-8901", "email": "", "topic": "",
+        "source": "0087.txt", "document_title": "고용노동부, 산업재해 고위험 사업장 10만개소 전수조사",
+        "date": "2026-04-13", "start": 3010, "end": 3062, "quote": "담당 부서 | 안전보건감독국 | 책임자 | 과  장 | 배영일 | (044-202-8901)"}]})
+
+    name: str
+    title: str
+    role: str
+    department: str
+    ministry: str
+    phone: str
+    email: str
+    topic: str
+    source: str
+    document_title: str
+    date: str
+    start: int
+    end: int
+    quote: str
+
+
+class ContactList(BaseModel):
+    contacts: list[ContactOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class UploadedFile(BaseModel):
+    filename: str = Field(description="보낸 파일 이름")
+    id: str | None = Field(description="문서 id (정리한 파일 이름; duplicate면 이미 색인된 같은 보도자료), 실패하면 null")
+    status: Literal["added", "updated", "unchanged", "duplicate", "failed"]
+    reason: str = ""
+
+
+class UploadResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "files": [{"filename": "moel_20260410_supplementary_budget.hwpx", "id": "moel_20260410_supplementary_budget.hwpx",
+                   "status": "added", "reason": ""},
+                  {"filename": "깨진파일.hwpx", "id": None, "status": "failed", "reason": "not a zip file"}],
+        "index_version": "v-20260415T101500-1a2b3c", "documents": 7}]})
+
+    files: list[UploadedFile]
+    index_version: str | None
+    documents: int
+
+
+class DeleteResponse(BaseModel):
+    deleted: str
+    index_version: str | None
+    documents: int
 
 
 class ErrorBody(BaseModel):

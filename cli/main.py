@@ -50,29 +50,47 @@ def cli(verbose: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 def ingest(paths: tuple[Path, ...], index: Path | None, embedder: str | None, quiet: bool, as_json: bool) -> None:
     """Add files or folders (recursively) to the index; unchanged files are skipped."""
-    from cli.output import print_json, progress
+    from cli.output import print_json, progress, set_total
     from index.build import ingest_paths
     from index.search import cached_embedder
 
     settings = _settings(index, embedder=embedder)
     model = cached_embedder(settings.embedder, settings.embed_threads)
-    with progress(0, "embedding", quiet) as bar:
+    with progress(0, "files", quiet, "file", 0) as files, progress(0, "chunks", quiet, "chunk", 1) as chunks:
         report = ingest_paths(list(paths), settings.index_dir, model, chunk_chars=settings.chunk_chars,
-                              on_chunk=bar.update)
+                              on_file=files.update, on_chunk=chunks.update, on_files_found=set_total(files),
+                              on_chunks_found=set_total(chunks))
     if as_json:
-        print_json({"added": report.added, "updated": report.updated, "unchanged": report.unchanged,
-                    "failures": [{"path": f.path, "reason": f.reason} for f in report.failures],
-                    "chunks_embedded": report.chunks_embedded, "chunk_count": report.chunk_count,
-                    "fact_count": report.fact_count, "seconds": round(report.seconds, 2), "version": report.version})
+        print_json(_report_dict(report))
     else:
-        click.echo(
-            f"indexed {len(report.added)} new, {len(report.updated)} updated, {len(report.unchanged)} unchanged; "
-            f"{report.chunks_embedded} chunks embedded, {report.fact_count} facts, {report.chunk_count} chunks in "
-            f"{settings.index_dir} ({report.seconds:.1f}s)"
-        )
+        click.echo(_report_table(report, settings.index_dir))
     for failure in report.failures:
         click.echo(f"failed: {failure.path}: {failure.reason}", err=True)
     sys.exit(0 if report.ok else 1)
+
+
+def _report_dict(report) -> dict:  # type: ignore[no-untyped-def]
+    return {"added": report.added, "updated": report.updated, "unchanged": report.unchanged,
+            "duplicates": [{"source": d.doc_id, "duplicate_of": d.duplicate_of} for d in report.duplicates],
+            "failures": [{"path": f.path, "reason": f.reason} for f in report.failures],
+            "chunks_embedded": report.chunks_embedded, "chunk_count": report.chunk_count,
+            "fact_count": report.fact_count, "seconds": round(report.seconds, 2), "version": report.version}
+
+
+def _report_table(report, index_dir: Path) -> str:  # type: ignore[no-untyped-def]
+    from cli.output import format_table
+
+    files = len(report.added) + len(report.updated) + len(report.unchanged) + len(report.duplicates)
+    rows = [
+        ("files", f"{files + len(report.failures)} ({len(report.added)} new, {len(report.updated)} updated, "
+                  f"{len(report.unchanged)} unchanged, {len(report.duplicates)} duplicate)"),
+        ("chunks", f"{report.chunks_embedded} embedded, {report.chunk_count} in {index_dir}"),
+        ("facts", str(report.fact_count)),
+        ("failures", str(len(report.failures))),
+        ("seconds", f"{report.seconds:.1f}"),
+    ]
+    rows += [("duplicate", f"{d.doc_id} = {d.duplicate_of}") for d in report.duplicates]
+    return format_table(rows)
 
 
 @cli.command()
@@ -142,14 +160,33 @@ def search(query: str, index: Path | None, k: int, as_json: bool) -> None:
 @click.option("--index", type=click.Path(path_type=Path), help=INDEX_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(index: Path | None, host: str, port: int) -> None:
-    """Serve the JSON API (/api, docs at /docs) and the chat UI (/)."""
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="uvicorn worker processes, all serving the same index folder")
+def serve(index: Path | None, host: str, port: int, workers: int) -> None:
+    """Serve the JSON API (/api, docs at /docs, /metrics) and the chat UI (/)."""
+    import copy
+    import os
+
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from api.app import create_app
 
     settings = _settings(index)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # Each worker applies this config: the API's JSON access lines go to stdout, one per request.
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["formatters"]["briefqa_json"] = {"format": "%(message)s"}
+    log_config["handlers"]["briefqa_access"] = {"class": "logging.StreamHandler", "formatter": "briefqa_json",
+                                                "stream": "ext://sys.stdout"}
+    log_config["loggers"]["briefqa.access"] = {"handlers": ["briefqa_access"], "level": "INFO", "propagate": False}
+    log_config["loggers"]["uvicorn.access"]["level"] = "WARNING"  # replaced by briefqa.access
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config)
+        return
+    # Workers are new processes that build the app from get_settings(): hand --index on through the env.
+    os.environ["BRIEFQA_INDEX"] = str(settings.index_dir.resolve())
+    uvicorn.run("api.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_config=log_config)
 
 
 @cli.command(name="eval")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -20,6 +22,27 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, gt=0)
     chunk_chars: int = Field(400, ge=100, le=4000)
     embed_threads: int = Field(0, ge=0)  # 0: leave the embedder's default
+    # The API's admin token for uploads and deletes; unset disables them (403).
+    admin_token: SecretStr | None = None
+    max_upload_mb: int = Field(50, gt=0, le=1024)  # per uploaded file
+    # Origins allowed by CORS, comma-separated or a JSON list; empty keeps CORS closed.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    ask_rate_per_minute: int = Field(60, ge=0)  # per client on /api/ask; 0 turns the limit off
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                return json.loads(value)
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _empty_token_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 @lru_cache(maxsize=1)
