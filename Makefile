@@ -8,7 +8,7 @@ PORT   ?= 8000
 # The CPU build of torch lies on this machine's disk; install it first so nothing pulls a CUDA build.
 TORCH  := torch==2.13.0
 
-.PHONY: install install-test index run test lint eval clean
+.PHONY: install install-test e2e-deps index run test lint eval clean
 
 install: $(VENV)/.installed
 
@@ -24,13 +24,21 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
+# Chromium and a Korean font for the browser test in tests/e2e; never fails the build (the test skips
+# with a clear message when Chromium is missing). Playwright drives /usr/bin/chromium, never its own download.
+e2e-deps:
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=ko 2>/dev/null | grep -q . || \
+	  { command -v apt-get >/dev/null 2>&1 && apt-get update -qq && \
+	    apt-get install -y -qq chromium fonts-nanum fonts-noto-color-emoji >/dev/null; } || \
+	  echo "e2e-deps: could not install chromium; tests/e2e will skip"
+
 index: install
 	test -f $(INDEX)/CURRENT || $(BIN)/briefqa ingest data/sample --index $(INDEX)
 
 run: index
 	$(BIN)/briefqa serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
-test: install-test
+test: install-test e2e-deps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 

@@ -1,0 +1,228 @@
+"""HTML for the chat: answers, abstentions, the latest releases and a release's full text.
+
+Every piece of document text is escaped, since it is untrusted. Pieces that go into a chat
+message are single HTML blocks with no blank lines, so the chat's Markdown renderer leaves the
+(escaped) text alone instead of reading ``|`` or ``*`` in it as Markdown.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlencode
+
+from answer.records import Answer, Citation
+from ingest.records import Briefing, Fact
+
+NO_REASON = "보도자료에서 이 질문에 대한 답을 찾지 못했습니다."
+TRY_AGAIN = "사업명, 연도, 부처 이름을 넣어 질문을 조금 더 구체적으로 바꾸어 보세요."
+FULL_TEXT = "보도자료 원문 전체 보기"
+MORE_SOURCES = 2
+NEAREST = 3
+CONTACTS = 2
+
+# Also usable as mount_gradio_app(css=UI_CSS); build_ui injects it into the page head itself.
+UI_CSS = """
+.briefqa-answer { font-size: 1.05em; margin: 0 0 .4em; }
+.briefqa-card { border: 1px solid var(--border-color-primary, #d0d7de); border-radius: 10px;
+  padding: .55em .8em; margin: .4em 0; background: var(--background-fill-secondary, #f8fafc); }
+.briefqa-card p { margin: .15em 0; }
+.briefqa-card blockquote { margin: .45em 0; padding: .2em .6em; border-left: 4px solid #f59e0b;
+  white-space: normal; overflow-wrap: anywhere; }
+.briefqa-meta { color: var(--body-text-color-subdued, #57606a); font-size: .92em; }
+mark { background: #fde68a; color: #1f2328; padding: 0 .15em; border-radius: 3px; }
+.briefqa-recent ol { padding-left: 1.2em; margin: 0; }
+.briefqa-recent li { margin: .35em 0; line-height: 1.35; }
+.briefqa-doc-text { white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.6;
+  max-height: 70vh; overflow-y: auto; border: 1px solid var(--border-color-primary, #d0d7de);
+  border-radius: 8px; padding: .8em; }
+.briefqa-doc { max-width: 960px; }
+#briefqa-ask { white-space: nowrap; }
+.briefqa-answer strong { font-size: 1.12em; }
+@media (max-width: 480px) {
+  .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
+  .briefqa-header h1, .briefqa-header .prose h1 { font-size: 1.3rem !important; margin-bottom: .3em !important; }
+  .briefqa-header p { font-size: .9rem; }
+  #briefqa-chatbot .message-row.bubble { margin-left: 4px !important; margin-right: 4px !important; }
+  #briefqa-chatbot .bot-row .message, #briefqa-chatbot .bot-row .flex-wrap { max-width: 100% !important; }
+  .briefqa-card { padding: .4em .5em; }
+  .briefqa-card blockquote { padding: .1em .4em; margin: .35em 0; }
+}
+"""
+
+
+def render_answer(answer: Answer, document: Briefing | None = None, contacts: Sequence[Fact] = ()) -> str:
+    """One chat reply: the answer in bold, the source card (title, ministry, date, kind), the cited
+    passage with the answer marked, a link to the full text and the contact to call, if any.
+
+    ``document`` is the cited release (for its kind); ``contacts`` are its contact facts.
+    """
+    if answer.is_abstention or not answer.citations:
+        return render_abstention(answer)
+    first = answer.citations[0]
+    text = answer.text or ""
+    parts = [f'<p class="briefqa-answer"><strong>{esc(text)}</strong></p>']
+    if len(answer.items) > 1:
+        parts.append("<ul>" + "".join(f"<li>{esc(item)}</li>" for item in answer.items) + "</ul>")
+    at = first.quote.find(text) if text else -1
+    span = (first.start + at, first.start + at + len(text)) if at >= 0 else (first.start, first.end)
+    kind = document.kind if document is not None else ""
+    card = [
+        '<div class="briefqa-card">',
+        f"<p>📄 <strong>출처</strong> · {esc(_clean(first.title))}</p>",
+        f'<p class="briefqa-meta">{esc(byline(first.ministry, first.date, kind))}</p>',
+        f"<blockquote>{highlight(first.quote, text)}</blockquote>",
+        f'<p><a href="{doc_link(first.source, *span)}" target="_blank">📑 {FULL_TEXT}</a></p>',
+    ]
+    contact_line = render_contacts(contacts)
+    if contact_line:
+        card.append(f"<p>{contact_line}</p>")
+    card.append("</div>")
+    parts.append("".join(card))
+    more = other_sources(answer.citations)
+    if more:
+        items = "".join(
+            f'<li><a href="{doc_link(c.source)}" target="_blank">{esc(_clean(c.title))}</a> '
+            f"<small>({esc(byline(c.ministry, c.date))})</small></li>"
+            for c in more
+        )
+        parts.append(f"<p>다른 관련 보도자료</p><ul>{items}</ul>")
+    return "\n".join(parts)
+
+
+def render_abstention(answer: Answer) -> str:
+    """Why there is no answer, how to ask better, and the closest releases (linked)."""
+    parts = [f"<p>{esc(answer.reason or NO_REASON)}</p>", f"<p>{esc(TRY_AGAIN)}</p>"]
+    nearest: dict[str, str] = {}
+    for passage in answer.passages:
+        if passage.title and passage.source not in nearest and passage.title not in nearest.values():
+            nearest[passage.source] = passage.title
+        if len(nearest) == NEAREST:
+            break
+    if nearest:
+        items = "".join(
+            f'<li><a href="{doc_link(source)}" target="_blank">{esc(_clean(title))}</a></li>'
+            for source, title in nearest.items()
+        )
+        parts.append(f"<p><strong>가장 가까운 보도자료</strong></p><ul>{items}</ul>")
+    return "\n".join(parts)
+
+
+def render_contacts(contacts: Sequence[Fact]) -> str:
+    """'☎ 문의: 산업경제과 정일 과장 044-215-4530' for up to CONTACTS people, or ''."""
+    people = []
+    for fact in pick_contacts(contacts):
+        a = fact.attrs
+        who = " ".join(p for p in (a.get("department", ""), a.get("name", ""), a.get("title", "")) if p)
+        phone = a.get("phone", "")
+        people.append(esc(who) + (f' <a href="tel:{esc(phone)}">{esc(phone)}</a>' if phone else ""))
+    if not people:
+        return ""
+    return "☎ <strong>문의</strong>: " + " · ".join(people)
+
+
+def pick_contacts(contacts: Sequence[Fact]) -> list[Fact]:
+    """The person in charge (책임자) first, then the officers, without repeating a phone number."""
+    ranked = sorted(contacts, key=lambda f: (f.attrs.get("role") != "책임자", f.start))
+    chosen: list[Fact] = []
+    phones: set[str] = set()
+    for fact in ranked:
+        phone = fact.attrs.get("phone", "")
+        if phone and phone in phones:
+            continue
+        if not (phone or fact.attrs.get("name")):
+            continue
+        phones.add(phone)
+        chosen.append(fact)
+        if len(chosen) == CONTACTS:
+            break
+    return chosen
+
+
+def render_recent(documents: Iterable[Briefing], limit: int = 8) -> str:
+    """The latest releases, newest first: title (linked to its full text), ministry and date."""
+    docs = sorted(documents, key=lambda d: (d.published_on, d.doc_id), reverse=True)[:limit]
+    if not docs:
+        return '<div class="briefqa-recent"><p>아직 색인된 보도자료가 없습니다.</p></div>'
+    items = "".join(
+        f'<li><a href="{doc_link(d.doc_id)}" target="_blank">{esc(_clean(d.title) or d.doc_id)}</a><br>'
+        f'<span class="briefqa-meta">{esc(byline(d.ministry, d.published_on))}</span></li>'
+        for d in docs
+    )
+    return f'<div class="briefqa-recent"><ol>{items}</ol></div>'
+
+
+def render_document(document: Briefing, start: int | None = None, end: int | None = None,
+                    contacts: Sequence[Fact] = ()) -> str:
+    """A release's full text, with ``text[start:end]`` marked when given."""
+    text = document.text
+    if start is not None and end is not None and 0 <= start < end <= len(text):
+        body = f"{esc_pre(text[:start])}<mark id=\"briefqa-hit\">{esc_pre(text[start:end])}</mark>{esc_pre(text[end:])}"
+    else:
+        body = esc_pre(text)
+    contact_line = render_contacts(contacts)
+    return (
+        '<div class="briefqa-doc">'
+        f"<h2>{esc(_clean(document.title) or document.doc_id)}</h2>"
+        f'<p class="briefqa-meta">{esc(byline(document.ministry, document.published_on, document.kind))}</p>'
+        + (f"<p>{contact_line}</p>" if contact_line else "")
+        + f'<div class="briefqa-doc-text">{body}</div>'
+        "</div>"
+    )
+
+
+def highlight(quote: str, text: str) -> str:
+    """The quote escaped, with the first occurrence of the answer text in ``<mark>``."""
+    at = quote.find(text) if text else -1
+    if at < 0:
+        return esc(quote)
+    end = at + len(text)
+    return f"{esc(quote[:at])}<mark>{esc(quote[at:end])}</mark>{esc(quote[end:])}"
+
+
+def other_sources(citations: list[Citation]) -> list[Citation]:
+    """Up to MORE_SOURCES further citations, one per release (several can cite the same one)."""
+    seen = {citations[0].source}
+    more: list[Citation] = []
+    for citation in citations[1:]:
+        if citation.source not in seen:
+            seen.add(citation.source)
+            more.append(citation)
+        if len(more) == MORE_SOURCES:
+            break
+    return more
+
+
+def doc_link(doc_id: str, start: int | None = None, end: int | None = None) -> str:
+    """A link to the chat page's full-text view of ``doc_id`` (relative, so any mount path works)."""
+    params: dict[str, str | int] = {"doc": doc_id}
+    if start is not None and end is not None:
+        params.update(s=start, e=end)
+    return html.escape("?" + urlencode(params), quote=True)
+
+
+def byline(ministry: str, date: str, kind: str = "") -> str:
+    return " · ".join(p for p in (_clean(ministry), korean_date(date), _clean(kind)) if p)
+
+
+def korean_date(iso: str) -> str:
+    """'2025-09-19' -> '2025년 9월 19일'; anything else is shown as it is."""
+    parts = iso.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return f"{int(parts[0])}년 {int(parts[1])}월 {int(parts[2])}일"
+    return iso
+
+
+def esc(text: str) -> str:
+    """HTML-escape, keeping line breaks visible without blank lines ending the HTML block."""
+    return html.escape(text).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def esc_pre(text: str) -> str:
+    """HTML-escape text shown with ``white-space: pre-wrap`` (line breaks kept as they are)."""
+    return html.escape(text)
+
+
+def _clean(text: str) -> str:
+    """Runs of whitespace (titles often carry double spaces or line breaks) become one space."""
+    return " ".join(text.split())
