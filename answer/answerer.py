@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 
 from answer.contacts import best_contact
-from answer.evidence import Segment, key_weights, segments_of
+from answer.evidence import Candidate, Segment, key_weights, proximity, segments_of
+from answer.figures import KINDS_BY_TYPE, best_figure
+from answer.general import WHERE, WHO, head_noun, named_spans, person_spans, place_spans
 from answer.question import Question, parse_question
 from answer.records import Answer, Citation, Passage
-from answer.spans import Span, find_spans, widen_with_year, year_before
+from core.text import fold
 from index.records import Hit, SearchFilters
 from index.search import BriefingIndex
 
@@ -25,25 +26,6 @@ logger = logging.getLogger(__name__)
 NO_ANSWER = "보도자료에서 이 질문에 대한 근거를 찾지 못했습니다."
 NO_YEAR = "보도자료에 질문한 연도({year}년)의 수치가 없습니다."
 
-_KINDS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "budget": ("money",),
-    "target": ("percent", "count", "money", "arrow"),
-    "date": ("date",),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    hit: Hit
-    start: int  # document offsets of the short answer
-    end: int
-    cite_start: int  # document offsets of the cited sentence or table row that holds it
-    cite_end: int
-    score: float
-
-    @classmethod
-    def in_segment(cls, seg: Segment, start: int, end: int, score: float) -> Candidate:
-        return cls(seg.hit, start, end, seg.start, seg.end, score)
 
 
 class Answerer:
@@ -72,73 +54,29 @@ class Answerer:
         if parsed.question_type == "contact":
             found = best_contact(self.index, parsed, hits[: self.evidence_depth], segments)
             candidate = Candidate(*found) if found else None
-        elif parsed.question_type in _KINDS_BY_TYPE:
-            candidate = self._best_figure(parsed, segments)
+        elif parsed.question_type in KINDS_BY_TYPE:
+            candidate = self._best_figure(parsed, segments, weights)
         else:
             candidate = self._best_clause(parsed, segments)
-        if candidate is None or candidate.score < self.min_confidence:
-            return Answer(question, None, parsed.question_type, passages=passages, reason=NO_ANSWER,
-                          confidence=candidate.score if candidate else 0.0)
-        year_problem = self._missing_year(parsed, candidate)
-        if year_problem:
-            return Answer(question, None, parsed.question_type, passages=passages, reason=year_problem,
+        if candidate is None:
+            return Answer(question, None, parsed.question_type, passages=passages, reason=NO_ANSWER)
+        # A missing year is the more useful reason to give, so it is checked first.
+        reason = self._missing_year(parsed, candidate) or (NO_ANSWER if candidate.score < self.min_confidence else "")
+        if reason:
+            return Answer(question, None, parsed.question_type, passages=passages, reason=reason,
                           confidence=candidate.score)
         doc_text = self.index.document_text(candidate.hit.chunk.doc_id)
         text = doc_text[candidate.start:candidate.end].strip()
         citations = [self._citation(candidate.hit, candidate.cite_start, candidate.cite_end, doc_text)]
         citations += [self._citation(h, h.chunk.start, h.chunk.end) for h in hits
                       if h.chunk.chunk_id != candidate.hit.chunk.chunk_id][:4]
-        return Answer(question, text, parsed.question_type, citations, passages, confidence=round(candidate.score, 4))
+        items = _list_items(text) if parsed.question_type == "list" else []
+        return Answer(question, text, parsed.question_type, citations, passages, confidence=round(candidate.score, 4),
+                      items=items)
 
-    # -- figures: budgets, targets, dates --------------------------------------------------
-    def _best_figure(self, question: Question, segments: list[Segment]) -> Candidate | None:
-        kinds = _KINDS_BY_TYPE[question.question_type]
-        if question.asks_percent:
-            kinds = ("percent", *kinds)
-        best: Candidate | None = None
-        for seg in segments:
-            doc_text = self.index.document_text(seg.hit.chunk.doc_id)
-            spans = find_spans(doc_text, kinds, seg.start, seg.end)
-            for span in spans:
-                score = self._figure_score(question, seg, span, doc_text)
-                if best is None or score > best.score:
-                    wide = widen_with_year(doc_text, span) if question.question_type != "date" else span
-                    best = Candidate.in_segment(seg, wide.start, wide.end, score)
-        return best
-
-    def _figure_score(self, question: Question, seg: Segment, span: Span, doc_text: str) -> float:
-        score = seg.coverage - 0.03 * seg.rank
-        if seg.matched:
-            distance = min(abs(span.start - m[0]) for m in seg.matched)
-            score += 0.15 / (1 + distance / 20)
-        if question.asks_percent and span.kind == "percent":
-            score += 0.1
-        if question.question_type == "target":
-            after = doc_text[span.end:span.end + 12]
-            before = doc_text[max(0, span.start - 12):span.start]
-            if re.match(r"\s*(?:까지|로|으로|이상|달성|수준으로)", after) or span.text_of(doc_text).endswith("까지"):
-                score += 0.08  # a goal: "'30년 40%까지", "500개로 확대"
-            if "현재" in before and "현재" not in question.text:
-                score -= 0.1  # a baseline: "현재('25년) 5% 미만"
-        if question.asks_deadline and year_before(doc_text, span.start) is not None:
-            score += 0.05
-        if span.kind == "money" and question.question_type == "target":
-            score -= 0.05
-        wanted = self._wanted_years(question, seg.hit)
-        if wanted:
-            year = year_before(doc_text, span.start)
-            if year in wanted:
-                score += 0.15
-            elif year is not None:
-                score -= 0.15
-        return score
-
-    def _wanted_years(self, question: Question, hit: Hit) -> set[int]:
-        years = set(question.years)
-        published = hit.document.published_on[:4]
-        if question.relative_year is not None and published.isdigit():
-            years.add(int(published) + question.relative_year)
-        return years
+    def _best_figure(self, question: Question, segments: list[Segment], weights: dict[str, float]) -> Candidate | None:
+        texts = {seg.hit.chunk.doc_id: self.index.document_text(seg.hit.chunk.doc_id) for seg in segments}
+        return best_figure(question, segments, texts, weights)
 
     def _missing_year(self, question: Question, candidate: Candidate) -> str:
         """An explicit year asked about must appear in the cited release, or the figure is for another year."""
@@ -154,16 +92,37 @@ class Answerer:
                     return NO_YEAR.format(year=year)
         return ""
 
-    # -- general and list questions: the clause that covers the question -------------------
+    # -- general and list questions -------------------------------------------------------
     def _best_clause(self, question: Question, segments: list[Segment]) -> Candidate | None:
+        """A person, place or named thing when the question asks for one, else the covering clause."""
         best: Candidate | None = None
-        limit = 110 if question.question_type == "list" else 80
+        is_list = question.question_type == "list"
+        limit = 110 if is_list else 80
+        q = question.text
+        head = head_noun(q)
+        asks_who, asks_where = bool(WHO.search(q)), bool(WHERE.search(q))
         for seg in segments:
-            score = seg.coverage - 0.03 * seg.rank
-            if best is not None and score <= best.score:
-                continue
-            start, end = _window(seg, limit)
-            best = Candidate.in_segment(seg, start, end, score)
+            base = seg.coverage - 0.03 * seg.rank
+            doc_text = self.index.document_text(seg.hit.chunk.doc_id)
+            spans: list[tuple[int, int]] = []
+            if asks_who:
+                spans += person_spans(doc_text, seg.start, seg.end)
+            if asks_where:
+                spans += place_spans(doc_text, seg.start, seg.end)
+            spans += named_spans(doc_text, head, seg.start, seg.end)
+            for start, end in spans:
+                if fold(doc_text[start:end]).replace(" ", "") in fold(q).replace(" ", ""):
+                    continue  # a span that only repeats the question answers nothing
+                score = base + 0.1 + proximity(seg, start)
+                if best is None or score > best.score:
+                    best = Candidate.in_segment(seg, start, end, score)
+            if is_list and len(re.findall(r"[,·ㆍ]", seg.text)) >= 3:
+                base += 0.15  # an enumeration is what a list question wants
+            if asks_who or asks_where:
+                base -= 0.15  # a who/where question wants a name; a clause is the weaker fallback
+            if best is None or base > best.score:
+                start, end = _window(seg, limit)
+                best = Candidate.in_segment(seg, start, end, base)
         return best
 
     # -- records --------------------------------------------------------------------------
@@ -176,6 +135,12 @@ class Answerer:
         doc = hit.document
         return Citation(doc.doc_id, doc.title, doc.published_on, doc.ministry, hit.chunk.chunk_id,
                         start, end, text[start:end])
+
+
+def _list_items(text: str) -> list[str]:
+    """The items of an enumeration: "* 산업재해, 자살, 자연재난" → ["산업재해", "자살", "자연재난"]."""
+    parts = [p.strip(" *-·ㆍ()[]") for p in re.split(r"[,·ㆍ]|\s및\s", text)]
+    return [p for p in parts if p] if len(parts) >= 2 else []
 
 
 def _window(seg: Segment, limit: int) -> tuple[int, int]:

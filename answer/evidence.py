@@ -67,3 +67,27 @@ def segments_of(index: BriefingIndex, question: Question, hits: list[Hit], weigh
             out.append(Segment(hit, rank, chunk.start + at, chunk.start + at + len(piece), piece,
                                score / total, tuple(sorted(matched))))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A short answer (document offsets) with the sentence or table row that cites it."""
+
+    hit: Hit
+    start: int
+    end: int
+    cite_start: int
+    cite_end: int
+    score: float
+
+    @classmethod
+    def in_segment(cls, seg: Segment, start: int, end: int, score: float) -> Candidate:
+        return cls(seg.hit, start, end, seg.start, seg.end, score)
+
+
+def proximity(seg: Segment, pos: int) -> float:
+    """A bonus for a candidate close to where the question's terms matched."""
+    if not seg.matched:
+        return 0.0
+    distance = min(abs(pos - m[0]) for m in seg.matched)
+    return 0.15 / (1 + distance / 20)

@@ -41,6 +41,11 @@ class Question:
     asks_percent: bool = False
     asks_deadline: bool = False
     asks: str = ""  # contact sub-kind: phone, email, department, name
+    focus: str = ""  # the noun a figure question counts or prices: "교육생은 몇 명" → "교육생"
+    count_unit: str = ""  # the unit a count question names: "몇 명" → "명", "몇 개 기관" → "개"
+    asks_change: bool = False  # "얼마나 더 늘었나요": the increase, not the level
+    asks_current: bool = False  # "현재 ... 어느 정도": the baseline, not the goal
+    asks_range: bool = False  # "언제부터 언제까지", "기간": a period, not one day
 
 
 def classify_question(text: str) -> QuestionType:
@@ -77,6 +82,29 @@ def _contact_asks(q: str) -> str:
     return "name"
 
 
+_COUNT_UNIT = re.compile(r"몇\s*(개소|개교|개사|개국|개월|개|명|곳|건|회|가구|세대|척|대|톤|배|일|년|종|기관)")
+_CHANGE = re.compile(r"더\s*늘|늘었|증가(?:했|한|폭|분)|증액|얼마나\s*더|추가로|대비\s*얼마")
+_CURRENT = re.compile(r"현재|지금|현황")
+_RANGE = re.compile(r"언제부터|부터\s*언제|기간|며칠간|일정")
+_NOT_FOCUS = frozenset("대비 최대 최소 연평균 연간 곳 총 전체 정부안 과정".split())
+_FOCUS = re.compile(r"([가-힣A-Za-z]{2,})\s*(?:은|는|이|가|을|를)?\s*(?:모두\s*|총\s*|전체\s*)?(?:몇|얼마)")
+
+
+def _focus(q: str) -> str:
+    match = _FOCUS.search(q)
+    if not match:
+        return ""
+    word = re.sub(r"(?:으로|로|보다|은|는|이|가|을|를)$", "", match.group(1))
+    if word in GENERIC_TERMS or word in ("목표", "규모", "예산", "수", "인원"):
+        # "완주자 목표를 몇 명으로": the generic head says less than the word before it
+        before = re.findall(r"([가-힣A-Za-z]{2,})\s*$", q[: match.start(1)])
+        word = re.sub(r"(?:의|은|는|이|가|을|를)$", "", before[0]) if before else ""
+    stem = tokenize(word)
+    if len(word) < 2 or not stem or any(t in GENERIC_TERMS or t in _NOT_FOCUS for t in stem):
+        return ""
+    return word
+
+
 def parse_question(text: str) -> Question:
     q = nfkc(text)
     years = {int(y) for y in _YEAR_FULL.findall(q)} | {2000 + int(y) for y in _YEAR_SHORT.findall(q)}
@@ -94,4 +122,9 @@ def parse_question(text: str) -> Question:
         asks_percent=bool(_PERCENT_ASK.search(q)),
         asks_deadline=bool(re.search(r"언제까지|까지", q)),
         asks=_contact_asks(q) if qtype == "contact" else "",
+        focus=_focus(q) if qtype in ("budget", "target", "general") else "",
+        count_unit=(m.group(1) if (m := _COUNT_UNIT.search(q)) else ""),
+        asks_change=bool(_CHANGE.search(q)),
+        asks_current=bool(_CURRENT.search(q)),
+        asks_range=bool(_RANGE.search(q)),
     )

@@ -28,12 +28,16 @@ ARROW = re.compile(rf"{_NUM}\s*(?:{_COUNT_UNITS}|%|{_BIG}?\s*원)?\s*[→⇒]\s*
 _YEAR_MARK = r"(?:['’`‘]\s?\d{2}|20\d{2})\s*년"
 YEAR_MARK = re.compile(_YEAR_MARK)
 _MD = r"\d{1,2}\s*월\s*\d{1,2}\s*일"
-_DOTTED = r"(?:['’`‘]?\d{2,4}\s*\.\s*)?\d{1,2}\s*\.\s*\d{1,2}\s*\.?"
+_DOTTED = r"(?:['’`‘]?\d{2,4}\s*\.\s*)?\d{1,2}\s*\.\s*\d{1,2}\s*(?:\.|일(?![가-힣]))?"
 _WEEKDAY = r"(?:\s*\([월화수목금토일](?:요일)?\))?"
 _TIME = r"(?:\s*\d{1,2}\s*:\s*\d{2})?"
 _ONE_DATE = rf"(?:(?:20\d{{2}}\s*년\s*)?{_MD}|{_DOTTED}){_WEEKDAY}{_TIME}"
-DATE = re.compile(rf"{_ONE_DATE}(?:\s*[~∼〜\-–]\s*(?:{_ONE_DATE}|\d{{1,2}}\s*일{_WEEKDAY}))?(?:\s*까지)?")
+DATE = re.compile(
+    rf"{_ONE_DATE}(?:\s*(?:[~∼〜\-–]|부터)\s*(?:~\s*)?(?:{_ONE_DATE}|\d{{1,2}}\s*일{_WEEKDAY}))?(?:\s*까지)?"
+)
 PHONE = re.compile(r"0\d{1,2}\)?[\s\-)]?\d{3,4}[\s\-]\d{4}")
+# A bare figure in a table cell ("| +2,500 |"), whose unit sits in the table header ("(단위: 억원)").
+CELL = re.compile(r"(?<=\|)\s*[+△▲\-]?\d[\d,]*(?:\.\d+)?\s*(?=\|)")
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
 
@@ -55,6 +59,7 @@ _PATTERNS = {
     "date": DATE,
     "phone": PHONE,
     "email": EMAIL,
+    "cell": CELL,
 }
 
 
@@ -78,6 +83,7 @@ def find_spans(text: str, kinds: tuple[str, ...], start: int = 0, end: int | Non
 
 def _plausible(kind: str, value: str) -> bool:
     if kind == "date":
+        # "84.9" is a decimal, but "5.18일", "4. 19.", "5.12~6.3" and "'28.12.31" are dates.
         return bool(re.search(r"월|\.\s*\d", value)) and not re.fullmatch(r"\d+\.\d+", value.strip())
     if kind == "count":
         return not re.fullmatch(r"\d{4}\s*년", value.strip())  # a bare year is not a count

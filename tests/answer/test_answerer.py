@@ -55,3 +55,17 @@ def test_answer_json_contract(answerer) -> None:  # type: ignore[no-untyped-def]
     assert set(data["citations"][0]) >= {"source", "title", "date", "ministry", "chunk_id", "start", "end", "quote"}
     assert len(data["passages"]) == 10
     assert set(data["passages"][0]) >= {"source", "chunk_id", "score", "text"}
+
+
+def test_where_question_gets_the_place(answerer) -> None:  # type: ignore[no-untyped-def]
+    answer = answerer.ask("AI 팩토리 현장 간담회는 어디에서 열렸나요?")
+    assert answer.text is not None and "AI 팩토리 랩" in answer.text
+    assert len(answer.text) <= 60
+    _check_span(answerer, answer)
+
+
+def test_date_question_gets_the_deadline(answerer) -> None:  # type: ignore[no-untyped-def]
+    answer = answerer.ask("중소기업 스마트공장 사업용 자산 가속상각 제도는 언제까지 적용되나요?")
+    assert answer.question_type == "date"
+    assert "'28.12.31" in answer.text
+    _check_span(answerer, answer)

@@ -1,0 +1,109 @@
+"""Budget, target and date answers: the typed span that best fits the question.
+
+Each candidate span (an amount, a count, a percent, a date) is scored by how much of the question
+its sentence and its own clause cover, how close it sits to the matched terms, whether its unit and
+year are the ones asked for, and cue words around it (a goal "…까지", a baseline "현재", a change "…추가").
+"""
+
+from __future__ import annotations
+
+import re
+
+from answer.evidence import Candidate, Segment, proximity
+from answer.question import Question
+from answer.spans import Span, find_spans, widen_with_year, year_before
+from core.text import fold
+from index.records import Hit
+
+KINDS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "budget": ("money", "cell"),
+    "target": ("percent", "count", "money", "arrow"),
+    "date": ("date",),
+}
+_CLAUSE_BREAK = re.compile(r"[,;]|\s및\s|(?<=[다요])\.\s|\n")
+_GOAL_AFTER = re.compile(r"\s*(?:까지|로|으로|이상|달성|수준으로|감축|확대|늘)")
+_CHANGE_AFTER = re.compile(r"\s*(?:이|가|을|를)?\s*(?:추가|증가|늘|증액|확대|↑|더)")
+
+
+def wanted_years(question: Question, hit: Hit) -> set[int]:
+    """Explicit years, plus relative ones (내년, 올해) resolved against the release's own date."""
+    years = set(question.years)
+    published = hit.document.published_on[:4]
+    if question.relative_year is not None and published.isdigit():
+        years.add(int(published) + question.relative_year)
+    return years
+
+
+def clause_coverage(doc_text: str, seg: Segment, span: Span, weights: dict[str, float]) -> float:
+    """Share (idf-weighted) of the question's terms inside the span's own clause."""
+    start = seg.start
+    for match in _CLAUSE_BREAK.finditer(doc_text, seg.start, span.start):
+        start = match.end()
+    end_match = _CLAUSE_BREAK.search(doc_text, span.end, seg.end)
+    end = end_match.start() if end_match else seg.end
+    clause = fold(doc_text[start:end])
+    total = sum(weights.values()) or 1.0
+    return sum(w for term, w in weights.items() if term in clause) / total
+
+
+def _unit_fit(question: Question, span: Span, value: str) -> float:
+    if question.asks_percent:
+        return 0.1 if span.kind == "percent" else -0.2
+    if question.count_unit:
+        if span.kind in ("count", "arrow"):
+            return 0.1 if question.count_unit in value else -0.15
+        return -0.15
+    return 0.0
+
+
+def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, weights: dict[str, float]) -> float:
+    value = span.text_of(doc_text)
+    before = doc_text[max(0, span.start - 14):span.start]
+    after = doc_text[span.end:span.end + 12]
+    score = 0.6 * seg.coverage + 0.3 * clause_coverage(doc_text, seg, span, weights) - 0.03 * seg.rank
+    score += proximity(seg, span.start) + _unit_fit(question, span, value)
+    if question.focus and fold(question.focus) not in fold(seg.text):
+        score -= 0.25  # "여성은 몇 명": a count in a sentence that never names 여성 answers something else
+    if question.question_type == "target":
+        if _GOAL_AFTER.match(after) or value.endswith("까지"):
+            score += 0.08  # a goal: "'30년 40%까지", "500개로 확대"
+        if "현재" in before:
+            score += 0.15 if question.asks_current else -0.1  # a baseline: "현재('25년) 5% 미만"
+    if question.asks_change:
+        if _CHANGE_AFTER.match(after) or value.lstrip().startswith(("+", "▲")):
+            score += 0.15
+        if re.match(r"\s*대비", after):
+            score -= 0.15  # "정부안 4,695억원 대비 2,049억원 추가": the base, not the change
+    if question.question_type == "date" and question.asks_range:
+        score += 0.15 if re.search(r"[~∼〜\-–]|부터", value) else -0.05
+    if question.asks_deadline and (year_before(doc_text, span.start) is not None or value.endswith("까지")):
+        score += 0.05
+    if span.kind == "money" and question.question_type == "target":
+        score -= 0.05
+    if span.kind == "cell":
+        score -= 0.05  # a unitless table figure only wins when its row matches the question better
+    wanted = wanted_years(question, seg.hit)
+    if wanted:
+        year = year_before(doc_text, span.start)
+        if year in wanted:
+            score += 0.15
+        elif year is not None:
+            score -= 0.15
+    return score
+
+
+def best_figure(question: Question, segments: list[Segment], texts: dict[str, str],
+                weights: dict[str, float]) -> Candidate | None:
+    """The best-scoring typed span across the segments, widened to its year marker ("'26년 4,366억원")."""
+    kinds = KINDS_BY_TYPE[question.question_type]
+    if question.asks_percent and "percent" not in kinds:
+        kinds = ("percent", *kinds)
+    best: Candidate | None = None
+    for seg in segments:
+        doc_text = texts[seg.hit.chunk.doc_id]
+        for span in find_spans(doc_text, kinds, seg.start, seg.end):
+            score = figure_score(question, seg, span, doc_text, weights)
+            if best is None or score > best.score:
+                wide = widen_with_year(doc_text, span) if question.question_type != "date" else span
+                best = Candidate.in_segment(seg, wide.start, wide.end, score)
+    return best
