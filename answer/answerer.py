@@ -31,8 +31,8 @@ NO_YEAR = "보도자료에 질문한 연도({year}년)의 수치가 없습니다
 class Answerer:
     """Answers questions over one opened index. Thread-safe: it keeps no per-question state."""
 
-    def __init__(self, index: BriefingIndex, top_k: int = 10, min_confidence: float = 0.45,
-                 evidence_depth: int = 5) -> None:
+    def __init__(self, index: BriefingIndex, top_k: int = 10, min_confidence: float = 0.25,
+                 evidence_depth: int = 8) -> None:
         if top_k <= 0:
             raise ValueError(f"top_k must be positive, got {top_k}")
         self.index = index
@@ -81,13 +81,20 @@ class Answerer:
     def _missing_year(self, question: Question, candidate: Candidate) -> str:
         """An explicit year asked about must appear in the cited release, or the figure is for another year."""
         doc_text = self.index.document_text(candidate.hit.chunk.doc_id)
+        published = candidate.hit.document.published_on[:4]
+        if question.relative_year and published.isdigit():
+            # "내년 예산" in a 2026 release asks about 2027: the release must say something about 2027.
+            year = int(published) + question.relative_year
+            if not re.search(rf"{year}|['’`‘]\s?{year % 100:02d}\s*년|['’`‘]{year % 100:02d}\.", doc_text):
+                return NO_YEAR.format(year=year)
         for year in question.years:
             short = f"{year % 100:02d}"
             if not re.search(rf"{year}|['’`‘]\s?{short}\s*년|['’`‘]{short}\.", doc_text):
                 return NO_YEAR.format(year=year)
-            if question.question_type in ("budget", "target"):
+            if question.question_type in ("budget", "target") and not _names_an_edition(question, year):
                 hit = candidate.hit
-                context = doc_text[max(0, hit.chunk.start - 200):hit.chunk.end]
+                context = " ".join((hit.document.title, hit.chunk.heading,
+                                    doc_text[max(0, hit.chunk.start - 200):hit.chunk.end]))
                 if not re.search(rf"{year}|['’`‘]\s?{short}\s*년|['’`‘]{short}\.", context):
                     return NO_YEAR.format(year=year)
         return ""
@@ -135,6 +142,16 @@ class Answerer:
         doc = hit.document
         return Citation(doc.doc_id, doc.title, doc.published_on, doc.ministry, hit.chunk.chunk_id,
                         start, end, text[start:end])
+
+
+_EDITION = r"\s*[가-힣A-Za-z·\s]{2,30}?(?:사업|조사|계획|공모|대회|박람회|축제|제도|인증제|캠프|프로젝트|위원회|포럼)"
+
+
+def _names_an_edition(question: Question, year: int) -> bool:
+    """'2026년 전국 공공도서관 통계조사': the year names a programme, not the year of the figure asked."""
+    if any(str(year) in q for q in question.quoted):
+        return True
+    return bool(re.search(rf"{year}\s*년{_EDITION}", question.text))
 
 
 def _list_items(text: str) -> list[str]:

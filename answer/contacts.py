@@ -56,6 +56,8 @@ def _cue_score(question: Question, fact: Fact) -> float:
         score += 0.15 if role == "담당자" else 0.0
     elif role == "책임자":
         score += 0.05
+    if question.asks == "department" and re.search(r"(과|팀|센터|TF)$", str(attrs.get("department", ""))):
+        score += 0.1  # "어느 부서": the working unit (…과, …팀), not the bureau above it
     unit = fold(" ".join(str(attrs.get(k, "")) for k in ("ministry", "department", "topic"))).replace(" ", "")
     for part in re.findall(r"[가-힣A-Za-z]{2,}", unit):
         if len(part) >= 3 and part in q:

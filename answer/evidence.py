@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -27,7 +28,15 @@ class Segment:
 
 
 def key_weights(index: BriefingIndex, question: Question) -> dict[str, float]:
-    return {t: index.idf(t) for t in question.key_terms}
+    """idf weight of each key term. A joined compound that no release contains ("승인목표" from
+    "승인 목표는") is an artefact of adjacent question words, not a missing fact, so it is dropped;
+    an unknown single word ("화성") stays and lowers coverage, as it should."""
+    tokens = question.tokens
+    joined = {a + b for a, b in zip(tokens, tokens[1:], strict=False)} | {
+        a + b for a, b in zip(tokens, tokens[2:], strict=False)}
+    unseen = math.log(1 + (max(len(index.chunks), 1) + 0.5) / 0.5)  # the idf of a term no chunk holds
+    weights = {t: index.idf(t) for t in question.key_terms}
+    return {t: w for t, w in weights.items() if not (t in joined and w >= unseen - 1e-9)}
 
 
 def _find_term(folded: str, term: str) -> list[int]:

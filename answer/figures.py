@@ -34,16 +34,31 @@ def wanted_years(question: Question, hit: Hit) -> set[int]:
     return years
 
 
-def clause_coverage(doc_text: str, seg: Segment, span: Span, weights: dict[str, float]) -> float:
-    """Share (idf-weighted) of the question's terms inside the span's own clause."""
+def clause_of(doc_text: str, seg: Segment, span: Span) -> str:
+    """The folded text of the clause (between commas or sentence ends) that holds the span."""
     start = seg.start
     for match in _CLAUSE_BREAK.finditer(doc_text, seg.start, span.start):
         start = match.end()
     end_match = _CLAUSE_BREAK.search(doc_text, span.end, seg.end)
     end = end_match.start() if end_match else seg.end
-    clause = fold(doc_text[start:end])
+    return fold(doc_text[start:end])
+
+
+def clause_coverage(clause: str, weights: dict[str, float]) -> float:
+    """Share (idf-weighted) of the question's terms inside the span's own clause."""
     total = sum(weights.values()) or 1.0
     return sum(w for term, w in weights.items() if term in clause) / total
+
+
+# Units that answer the same "몇 …" question: "몇 곳" is answered by "3만개소".
+_UNIT_FAMILIES = {
+    "곳": ("곳", "개소", "개", "군데"),
+    "개소": ("개소", "곳", "개"),
+    "명": ("명", "인"),
+    "개": ("개", "개소", "개사", "개교", "곳", "기관", "종", "건"),
+    "기관": ("기관", "개"),
+    "개교": ("개교", "개"),
+}
 
 
 def _unit_fit(question: Question, span: Span, value: str) -> float:
@@ -51,44 +66,60 @@ def _unit_fit(question: Question, span: Span, value: str) -> float:
         return 0.1 if span.kind == "percent" else -0.2
     if question.count_unit:
         if span.kind in ("count", "arrow"):
-            return 0.1 if question.count_unit in value else -0.15
+            units = _UNIT_FAMILIES.get(question.count_unit, (question.count_unit,))
+            return 0.1 if any(u in value for u in units) else -0.15
         return -0.15
     return 0.0
+
+
+def _adjacent_terms(question: Question, doc_text: str, span: Span) -> float:
+    """Question words right before the figure ("연내 최대 200억 원") tie it to the question."""
+    window = fold(doc_text[max(0, span.start - 15):span.start])
+    hits = sum(1 for t in set(question.tokens) if len(t) >= 2 and t in window)
+    return min(0.05 * hits, 0.15)
 
 
 def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, weights: dict[str, float]) -> float:
     value = span.text_of(doc_text)
     before = doc_text[max(0, span.start - 14):span.start]
     after = doc_text[span.end:span.end + 12]
-    score = 0.6 * seg.coverage + 0.3 * clause_coverage(doc_text, seg, span, weights) - 0.03 * seg.rank
-    score += proximity(seg, span.start) + _unit_fit(question, span, value)
+    clause = clause_of(doc_text, seg, span)
+    score = 0.6 * seg.coverage + 0.3 * clause_coverage(clause, weights) - 0.03 * seg.rank
+    if any(fold(q).replace(" ", "") in clause.replace(" ", "") for q in question.quoted):
+        score += 0.15  # the clause names what the question quotes ('초고위험 사업장')
+    score += proximity(seg, span.start) + _unit_fit(question, span, value) + _adjacent_terms(question, doc_text, span)
     if question.focus and fold(question.focus) not in fold(seg.text):
-        score -= 0.25  # "여성은 몇 명": a count in a sentence that never names 여성 answers something else
+        score -= 0.35  # "여성은 몇 명": a count in a sentence that never names 여성 answers something else
     if question.question_type == "target":
         if _GOAL_AFTER.match(after) or value.endswith("까지"):
             score += 0.08  # a goal: "'30년 40%까지", "500개로 확대"
         if "현재" in before:
             score += 0.15 if question.asks_current else -0.1  # a baseline: "현재('25년) 5% 미만"
+        elif question.asks_current and (_GOAL_AFTER.match(after) or value.endswith("까지")):
+            score -= 0.1  # asked for where things stand, not the goal
     if question.asks_change:
         if _CHANGE_AFTER.match(after) or value.lstrip().startswith(("+", "▲")):
             score += 0.15
         if re.match(r"\s*대비", after):
             score -= 0.15  # "정부안 4,695억원 대비 2,049억원 추가": the base, not the change
     if question.question_type == "date" and question.asks_range:
-        score += 0.15 if re.search(r"[~∼〜\-–]|부터", value) else -0.05
+        score += 0.15 if re.search(r"[~∼〜\-–]|부터", value) else -0.35
     if question.asks_deadline and (year_before(doc_text, span.start) is not None or value.endswith("까지")):
         score += 0.05
     if span.kind == "money" and question.question_type == "target":
         score -= 0.05
     if span.kind == "cell":
-        score -= 0.05  # a unitless table figure only wins when its row matches the question better
+        score -= 0.15  # a unitless table figure only wins when its row matches the question much better
     wanted = wanted_years(question, seg.hit)
     if wanted:
-        year = year_before(doc_text, span.start)
+        published = seg.hit.document.published_on[:4]
+        year = year_before(doc_text, span.start, published_year=int(published) if published.isdigit() else None)
         if year in wanted:
             score += 0.15
         elif year is not None:
             score -= 0.15
+        elif question.years:
+            score -= 0.1  # "2027년에 몇 개": a figure with no year of its own is likely another year's
     return score
 
 

@@ -20,7 +20,8 @@ _PERCENT_ASK = re.compile(r"퍼센트|%|비율|증가율|몇\s*배")
 GENERIC_TERMS = frozenset(
     "얼마 무엇 언제 어디 누구 어느 알리 주다 하다 되다 있다 없다 가운데 관련 대하 경우 이번 해당 통하 위하 "
     "정부 예산 규모 목표 연락처 연락 전화 번호 문의 부서 담당 내용 기간 날짜 일정 모두 전부 어떻 몇 개 명 "
-    "올해 내년 작년 지난해 금년 현재 계획 정하 밝히 잡히 늘어나 늘 나오 가능 이메일 주소 과장 사무관 주무관".split()
+    "올해 내년 작년 지난해 금년 현재 계획 정하 밝히 잡히 늘어나 늘 나오 가능 이메일 주소 과장 사무관 주무관 "
+    "정도 수준 어느 얼마나 무엇인가 알려 주세요 누구인가".split()
 )
 
 _YEAR_FULL = re.compile(r"(20\d{2})\s*년")
@@ -46,6 +47,7 @@ class Question:
     asks_change: bool = False  # "얼마나 더 늘었나요": the increase, not the level
     asks_current: bool = False  # "현재 ... 어느 정도": the baseline, not the goal
     asks_range: bool = False  # "언제부터 언제까지", "기간": a period, not one day
+    quoted: tuple[str, ...] = ()  # phrases the question quotes: '초고위험 사업장'
 
 
 def classify_question(text: str) -> QuestionType:
@@ -95,7 +97,7 @@ def _focus(q: str) -> str:
     if not match:
         return ""
     word = re.sub(r"(?:으로|로|보다|은|는|이|가|을|를)$", "", match.group(1))
-    if word in GENERIC_TERMS or word in ("목표", "규모", "예산", "수", "인원"):
+    if word in GENERIC_TERMS or word in ("목표", "규모", "예산", "수", "인원", "대상", "범위"):
         # "완주자 목표를 몇 명으로": the generic head says less than the word before it
         before = re.findall(r"([가-힣A-Za-z]{2,})\s*$", q[: match.start(1)])
         word = re.sub(r"(?:의|은|는|이|가|을|를)$", "", before[0]) if before else ""
@@ -127,4 +129,5 @@ def parse_question(text: str) -> Question:
         asks_change=bool(_CHANGE.search(q)),
         asks_current=bool(_CURRENT.search(q)),
         asks_range=bool(_RANGE.search(q)),
+        quoted=tuple(p.strip() for p in re.findall(r"['‘“\"「]([^'’”\"」]{2,40})['’”\"」]", q) if p.strip()),
     )

@@ -74,8 +74,9 @@ def find_spans(text: str, kinds: tuple[str, ...], start: int = 0, end: int | Non
                 s += 1
             while e > s and text[e - 1].isspace():
                 e -= 1
-            if kind == "count" and re.search(r"월\s*$", text[max(0, s - 3):s]):
-                continue  # the day of "4월 10일" is a date, not a count
+            if kind == "count" and (re.search(r"월\s*$", text[max(0, s - 3):s])
+                                    or re.fullmatch(r"\d{1,2}\.\d{1,2}\s*일", text[s:e])):
+                continue  # the day of "4월 10일" and "4.13일" are dates, not counts
             if e > s and _plausible(kind, text[s:e]):
                 spans.append(Span(s, e, kind))
     return spans
@@ -101,14 +102,23 @@ def widen_with_year(text: str, span: Span, window: int = 14) -> Span:
     return Span(best.start(), span.end, span.kind) if best else span
 
 
-def year_before(text: str, pos: int, window: int = 16) -> int | None:
-    """The year a figure at ``pos`` belongs to, from a marker just before it ("'26년 4,366억원" → 2026)."""
+_RELATIVE_YEAR = {"올해": 0, "금년": 0, "당해": 0, "내년": 1, "명년": 1, "작년": -1, "지난해": -1, "전년": -1}
+_ANY_YEAR = re.compile(rf"{_YEAR_MARK}|올해|금년|당해|내년|명년|작년|지난해|전년")
+
+
+def year_before(text: str, pos: int, window: int = 16, published_year: int | None = None) -> int | None:
+    """The year a figure at ``pos`` belongs to, from a marker just before it.
+
+    "'26년 4,366억원" → 2026; with the release's year, "올해 32개" → that year and "내년" → the next.
+    """
     lo = max(0, pos - window)
     found = None
-    for match in YEAR_MARK.finditer(text, lo, pos):
+    for match in _ANY_YEAR.finditer(text, lo, pos):
         if len(text[match.end():pos]) <= 10:
             found = match.group(0)
     if found is None:
         return None
+    if found in _RELATIVE_YEAR:
+        return published_year + _RELATIVE_YEAR[found] if published_year else None
     digits = re.search(r"\d+", found).group(0)  # type: ignore[union-attr]
     return int(digits) if len(digits) == 4 else 2000 + int(digits)
