@@ -56,10 +56,9 @@ def _cue_score(question: Question, fact: Fact) -> float:
         score += 0.15 if role == "담당자" else 0.0
     elif role == "책임자":
         score += 0.05
-    if question.asks == "department" and re.search(r"(과|팀|센터|TF)$", str(attrs.get("department", ""))):
-        score += 0.1  # "어느 부서": the working unit (…과, …팀), not the bureau above it
-    unit = fold(" ".join(str(attrs.get(k, "")) for k in ("ministry", "department", "topic"))).replace(" ", "")
-    for part in re.findall(r"[가-힣A-Za-z]{2,}", unit):
+    # Each word of the row's ministry, unit and topic that the question names ("중소벤처기업부", "스마트공장").
+    unit = fold(" ".join(str(attrs.get(k, "")) for k in ("ministry", "department", "topic")))
+    for part in set(re.findall(r"[가-힣A-Za-z]{2,}", unit)):
         if len(part) >= 3 and part in q:
             score += 0.15
     return score
@@ -83,6 +82,8 @@ def best_contact(
             if span is None:
                 continue
             score = doc_cover.get(doc_id, 0.0) - 0.05 * rank + _cue_score(question, fact)
+            if asks == "department" and re.search(r"(과|팀|센터|TF)$", index.document_text(doc_id)[span[0]:span[1]]):
+                score += 0.1  # "어느 부서": the working unit (…과, …팀) the row names, not the bureau above it
             if best is None or score > best[-1]:
                 hit = index.hit_at(doc_id, fact.start)
                 if hit is not None:
