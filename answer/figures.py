@@ -21,6 +21,7 @@ KINDS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "date": ("date",),
 }
 _CLAUSE_BREAK = re.compile(r"[,;]|\s및\s|(?<=[다요])\.\s|\n")
+_RANGE_VALUE = re.compile(r"[~∼〜\-–]|부터")
 _GOAL_AFTER = re.compile(r"\s*(?:까지|로|으로|이상|달성|수준으로|감축|확대|늘)")
 _CHANGE_AFTER = re.compile(r"\s*(?:이|가|을|를)?\s*(?:추가|증가|늘|증액|확대|↑|더)")
 
@@ -103,7 +104,7 @@ def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, we
         if re.match(r"\s*대비", after):
             score -= 0.15  # "정부안 4,695억원 대비 2,049억원 추가": the base, not the change
     if question.question_type == "date" and question.asks_range:
-        score += 0.15 if re.search(r"[~∼〜\-–]|부터", value) else -0.35
+        score += 0.15 if _RANGE_VALUE.search(value) else -0.35
     if question.asks_deadline and (year_before(doc_text, span.start) is not None or value.endswith("까지")):
         score += 0.05
     if span.kind == "money" and question.question_type == "target":
@@ -129,12 +130,17 @@ def best_figure(question: Question, segments: list[Segment], texts: dict[str, st
     kinds = KINDS_BY_TYPE[question.question_type]
     if question.asks_percent and "percent" not in kinds:
         kinds = ("percent", *kinds)
+    found = [(seg, span) for seg in segments
+             for span in find_spans(texts[seg.hit.chunk.doc_id], kinds, seg.start, seg.end)]
+    if question.question_type == "date" and question.asks_range:
+        # "언제부터 언제까지" is answered by a period; single days compete only when no period is found.
+        ranges = [(seg, span) for seg, span in found if _RANGE_VALUE.search(span.text_of(texts[seg.hit.chunk.doc_id]))]
+        found = ranges or found
     best: Candidate | None = None
-    for seg in segments:
+    for seg, span in found:
         doc_text = texts[seg.hit.chunk.doc_id]
-        for span in find_spans(doc_text, kinds, seg.start, seg.end):
-            score = figure_score(question, seg, span, doc_text, weights)
-            if best is None or score > best.score:
-                wide = widen_with_year(doc_text, span) if question.question_type != "date" else span
-                best = Candidate.in_segment(seg, wide.start, wide.end, score)
+        score = figure_score(question, seg, span, doc_text, weights)
+        if best is None or score > best.score:
+            wide = widen_with_year(doc_text, span) if question.question_type != "date" else span
+            best = Candidate.in_segment(seg, wide.start, wide.end, score)
     return best
