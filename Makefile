@@ -8,7 +8,7 @@ PORT   ?= 8000
 # The CPU build of torch lies on this machine's disk; install it first so nothing pulls a CUDA build.
 TORCH  := torch==2.13.0
 
-.PHONY: install install-test e2e-deps index run test lint eval clean
+.PHONY: install install-test e2e-deps index run test lint eval bench clean
 
 install: $(VENV)/.installed
 
@@ -50,6 +50,13 @@ lint: install-test
 eval: install
 	test -f var/corpus-index/CURRENT || $(BIN)/briefqa ingest ../shared/corpus/briefings --index var/corpus-index
 	$(BIN)/briefqa eval ../shared/eval/dev.jsonl --index var/corpus-index --json var/dev-metrics.json --predictions var/dev-predictions.jsonl
+
+BENCH_SIZES ?= 1000,10000,100000
+# Latency vs index size (in-process and HTTP) and the LangChain-style baseline;
+# writes benchmarks/results/query.{md,png,json}. Never part of make test.
+bench: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
+	$(BIN)/python benchmarks/query.py --sizes $(BENCH_SIZES)
 
 clean:
 	rm -rf $(VENV) var

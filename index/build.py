@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
@@ -252,10 +253,12 @@ def _write_version(
                 if on_chunk:
                     on_chunk(len(batch))
             report.fact_count += len(item.facts)
+        store.add_doc_freqs(doc_freqs(corpus_tokens))
         store.commit()
         store.close()
         matrix = np.vstack(vectors) if vectors else np.zeros((0, embedder.dim), dtype=np.float32)
-        VectorIndex.build(matrix).save(building / "vectors.faiss")
+        vector_index = VectorIndex.build(matrix)
+        vector_index.save(building / "vectors.faiss")
         KeywordIndex.build(corpus_tokens).save(building / "bm25")
         document_count = len({*(b.briefing.doc_id for b in loaded)} | _kept_docs(old, replaced))
         write_manifest(
@@ -266,7 +269,7 @@ def _write_version(
                 embedder=embedder.name,
                 dim=embedder.dim,
                 tokenizer=TOKENIZER_NAME,
-                vector_index=VectorIndex.kind,
+                vector_index=vector_index.kind,
                 chunk_count=row,
                 document_count=document_count,
                 created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -277,6 +280,14 @@ def _write_version(
     except BaseException:
         discard(building)
         raise
+
+
+def doc_freqs(corpus_tokens: list[list[str]]) -> dict[str, int]:
+    """How many chunks hold each term: the ``df`` of the idf that weighs question terms."""
+    counts: Counter[str] = Counter()
+    for tokens in corpus_tokens:
+        counts.update(set(tokens))
+    return dict(counts)
 
 
 def _kept_docs(old: tuple[Store, VectorIndex] | None, replaced: set[str]) -> set[str]:

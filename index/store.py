@@ -11,6 +11,7 @@ before it is kept so readers that opened it keep working, older ones are removed
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -50,8 +51,10 @@ CREATE INDEX facts_kind ON facts(kind);
 CREATE TABLE duplicates (
     doc_id TEXT PRIMARY KEY, duplicate_of TEXT, content_hash TEXT, source_path TEXT
 );
+CREATE TABLE terms (term TEXT PRIMARY KEY, doc_freq INTEGER) WITHOUT ROWID;
 """
-# Columns and tables added after format 1 was first released: stores written before them still load.
+# Columns and tables added after format 1 was first released: stores written before them still load
+# (``terms``, the keyword chunk frequencies, is rebuilt from the chunks' tokens when it is missing).
 _NEW_DOCUMENT_COLUMNS = ("subtitle", "embargo", "also_files")
 
 
@@ -98,16 +101,52 @@ def has_index(index_dir: Path) -> bool:
     return (index_dir / CURRENT).is_file()
 
 
+class IndexWriteFailed(BriefqaError):
+    """The storage refused a new index version (disk full, file too large, I/O error); the live one is untouched."""
+
+    def __init__(self, index_dir: str | Path, reason: str) -> None:
+        self.path = str(index_dir)
+        self.reason = reason
+        super().__init__(f"could not write a new index version in {self.path}: {reason}; "
+                         "the previous version is still live. Free space there and run 'briefqa ingest' again")
+
+
+# What SQLite, FAISS and the OS say when the disk is full or a file is over the size limit.
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+_STORAGE_MESSAGES = ("disk is full", "disk i/o error", "no space left", "file too large", "write error")
+
+
 @contextlib.contextmanager
 def writer_lock(index_dir: Path) -> Iterator[None]:
-    """One writer at a time per index directory (readers never wait)."""
+    """One writer at a time per index directory (readers never wait).
+
+    A write that runs out of storage raises ``IndexWriteFailed`` instead of the library's own error.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / LOCK, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
+            # Versions left half-built by a killed writer: only a lock holder builds, so they are dead.
+            # Dropped before writing, not after the next publish, so they never fill the disk it needs.
+            _drop_stale_builds(index_dir)
             yield
+        except (OSError, sqlite3.OperationalError, RuntimeError) as exc:
+            if _is_storage_error(exc):
+                raise IndexWriteFailed(index_dir, str(exc).strip().splitlines()[-1] or type(exc).__name__) from exc
+            raise
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _is_storage_error(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+        return True
+    return any(m in str(exc).lower() for m in _STORAGE_MESSAGES)
+
+
+def _drop_stale_builds(index_dir: Path) -> None:
+    for stale in index_dir.glob(".building-*"):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def new_version_dir(index_dir: Path) -> Path:
@@ -141,9 +180,7 @@ def _prune(index_dir: Path, live: str) -> None:
     for old in versions[:-KEEP_VERSIONS]:
         if old.name != live:
             shutil.rmtree(old, ignore_errors=True)
-    for stale in index_dir.glob(".building-*"):
-        # Left by a killed ingest; only our own lock holder builds, so these are safe to drop.
-        shutil.rmtree(stale, ignore_errors=True)
+    _drop_stale_builds(index_dir)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -159,6 +196,8 @@ def _fsync_tree(folder: Path) -> None:
         if path.is_file():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
+        elif path.is_dir():
+            _fsync_dir(path)  # the entries of bm25/ too, not only its files' data
     _fsync_dir(folder)
 
 
@@ -197,9 +236,9 @@ class Store:
                 missing = {"documents", "chunks", "facts"} - tables
                 if missing:
                     raise IndexCorrupt(path, f"table(s) {', '.join(sorted(missing))} missing")
-            self._has_duplicates = "duplicates" in {
-                r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            self._has_duplicates = "duplicates" in tables
+            self.has_doc_freqs = "terms" in tables
             columns = {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
             self._doc_select = ", ".join(
                 ["doc_id", "title", "ministry", "published_on", "kind", "format", "content_hash", "source_path"]
@@ -239,6 +278,10 @@ class Store:
             [(f.doc_id, f.kind, f.text, f.start, f.end, json.dumps(f.attrs, ensure_ascii=False)) for f in facts],
         )
 
+    def add_doc_freqs(self, doc_freqs: dict[str, int]) -> None:
+        """How many chunks hold each keyword term (idf without loading every chunk's tokens)."""
+        self._db.executemany("INSERT INTO terms VALUES (?,?)", doc_freqs.items())
+
     def commit(self) -> None:
         self._db.commit()
 
@@ -263,6 +306,44 @@ class Store:
     def chunk_rows(self) -> Iterator[tuple[int, Chunk, list[str]]]:
         for row in self._db.execute('SELECT row, chunk_id, doc_id, start, "end", text, heading, is_attachment, tokens FROM chunks ORDER BY row'):
             yield row[0], _chunk(row[1:8]), json.loads(row[8])
+
+    def chunk_docs(self) -> list[tuple[int, str]]:
+        """(row, doc_id) of every chunk in row order, without texts or tokens."""
+        return self._db.execute("SELECT row, doc_id FROM chunks ORDER BY row").fetchall()
+
+    def chunks_at(self, rows: list[int]) -> dict[int, Chunk]:
+        """The chunks at ``rows`` (one query, fetched at once so threads can share the connection)."""
+        out: dict[int, Chunk] = {}
+        for first in range(0, len(rows), 500):  # stay under SQLite's bound-parameter limit
+            part = rows[first : first + 500]
+            found = self._db.execute(
+                f'SELECT row, chunk_id, doc_id, start, "end", text, heading, is_attachment FROM chunks '
+                f'WHERE row IN ({",".join("?" * len(part))})', part,
+            ).fetchall()
+            out.update((r[0], _chunk(r[1:])) for r in found)
+        return out
+
+    def chunk_containing(self, doc_id: str, offset: int) -> Chunk | None:
+        """The chunk of ``doc_id`` whose [start, end) holds ``offset``."""
+        row = self._db.execute(
+            'SELECT chunk_id, doc_id, start, "end", text, heading, is_attachment FROM chunks '
+            'WHERE doc_id = ? AND start <= ? AND "end" > ? ORDER BY start LIMIT 1', (doc_id, offset, offset),
+        ).fetchone()
+        return _chunk(row) if row else None
+
+    def chunk_texts(self) -> Iterator[Chunk]:
+        """Every chunk in row order, without tokens (streamed: nothing is held beyond one row)."""
+        for row in self._db.execute('SELECT chunk_id, doc_id, start, "end", text, heading, is_attachment FROM chunks ORDER BY row'):
+            yield _chunk(row)
+
+    def doc_freqs(self, terms: list[str]) -> dict[str, int] | None:
+        """Chunk frequencies of ``terms`` (absent terms: 0); None for stores written before ``terms``."""
+        if not self.has_doc_freqs:
+            return None
+        found = dict(self._db.execute(
+            f"SELECT term, doc_freq FROM terms WHERE term IN ({','.join('?' * len(terms))})", terms
+        ).fetchall()) if terms else {}
+        return {t: int(found.get(t, 0)) for t in terms}
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         rows = self._db.execute(
@@ -302,4 +383,4 @@ def check_embedder(manifest: IndexManifest, embedder_name: str, dim: int | None 
         raise IndexMismatch("dim", manifest.dim, dim)
 
 
-__all__ = ["BriefqaError", "Duplicate", "IndexManifest", "Store", "current_version", "has_index", "publish", "writer_lock"]
+__all__ = ["BriefqaError", "Duplicate", "IndexManifest", "IndexWriteFailed", "Store", "current_version", "has_index", "publish", "writer_lock"]
