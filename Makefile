@@ -8,7 +8,7 @@ PORT   ?= 8000
 # The CPU build of torch lies on this machine's disk; install it first so nothing pulls a CUDA build.
 TORCH  := torch==2.13.0
 
-.PHONY: install install-test e2e-deps index run test lint eval bench clean
+.PHONY: install install-test e2e-deps index run test lint eval bench reliability clean
 
 install: $(VENV)/.installed
 
@@ -50,6 +50,13 @@ lint: install-test
 eval: install
 	test -f var/corpus-index/CURRENT || $(BIN)/briefqa ingest ../shared/corpus/briefings --index var/corpus-index
 	$(BIN)/briefqa eval ../shared/eval/dev.jsonl --index var/corpus-index --json var/dev-metrics.json --predictions var/dev-predictions.jsonl
+
+REL_INDEX ?= var/rel-index
+# Long load (50 clients, 60 s, serve --workers 2), kill -9 / full-disk / corrupt-index faults and a
+# parser fuzz run; prints one table (load held, faults survived, bad inputs tried, documents lost).
+reliability: install-test
+	test -f $(REL_INDEX)/CURRENT || $(BIN)/briefqa ingest tests/data/briefings --index $(REL_INDEX)
+	$(BIN)/python benchmarks/faults.py --index $(REL_INDEX) --load-seconds 60 --fuzz-seconds 60
 
 BENCH_SIZES ?= 1000,10000,100000
 # Latency vs index size (in-process and HTTP) and the LangChain-style baseline;

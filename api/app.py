@@ -14,15 +14,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from answer.answerer import Answerer
 from api.deps import AnswererHolder
 from api.errors import install_error_handlers
 from api.metrics import ApiMetrics
 from api.middleware import RequestContextMiddleware
 from api.ratelimit import TokenBucketLimiter
 from api.routes import admin, ask, documents, facts, health, metrics, search
-from core.errors import BriefqaError
+from core.errors import IndexCorrupt, IndexNotFound
 from core.settings import Settings, get_settings
-from index.build import briefqa_version
+from index.build import briefqa_version, passage_text
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +42,16 @@ def create_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Load the index and the embedder once, before the first request. No index at all is a
+        # state we serve ("no_index", 503 until 'briefqa ingest'); a corrupt or mismatched one is
+        # refused here, so the server never starts on an index it would answer wrongly from.
         try:
-            holder.get()  # load the index and the embedder once, before the first request
-        except BriefqaError as exc:
-            logger.warning("starting without an index: %s", exc)
+            check_index(holder.get())
+        except IndexNotFound as exc:
+            logger.warning("starting in no_index mode: %s", exc)
+        except Exception as exc:
+            logger.error("refusing to start: %s", exc)
+            raise
         yield
 
     app = FastAPI(title="briefqa", description=DESCRIPTION, version=briefqa_version(), lifespan=lifespan)
@@ -69,6 +76,35 @@ def create_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
 
         app = gr.mount_gradio_app(app, build_ui(holder.get), path="/")
     return app
+
+
+def check_index(answerer: Answerer) -> None:
+    """Cross-check an opened index's files; raises ``IndexCorrupt`` naming the file that disagrees.
+
+    ``open_index`` already checks each file on its own; this adds what only shows between them: the
+    manifest's counts against the store and the vectors, and whether the manifest's embedder really
+    made the stored vectors (the first chunk is embedded again and compared).
+    """
+    index = answerer.index
+    manifest = index.folder / "manifest.json"
+    if index.vectors.dim != index.manifest.dim:
+        raise IndexCorrupt(manifest, f"says dim {index.manifest.dim}, vectors.faiss holds dim {index.vectors.dim}")
+    if index.manifest.chunk_count != len(index.chunks):
+        raise IndexCorrupt(manifest, f"says {index.manifest.chunk_count} chunks, store.sqlite holds {len(index.chunks)}")
+    if not index.chunks:
+        return
+    chunk = index.chunks[0]
+    query = index.embedder.embed_passages([passage_text(index.documents[chunk.doc_id].title, chunk)])[0]
+    score = max((s for row, s in index.vectors.search(query, 5) if row == 0), default=float("-inf"))
+    if score < _SAME_EMBEDDER_SCORE:
+        found = "not found" if score == float("-inf") else f"score {score:.2f}"
+        raise IndexCorrupt(manifest, f"names embedder {index.manifest.embedder!r}, but vectors.faiss was not made "
+                                     f"by it (chunk {chunk.chunk_id} embedded again: {found} among its own vectors)")
+
+
+# Embedded again by the same model, a chunk finds its own stored vector (cosine ~1.0); with another
+# model's vectors it lands near 0. Searching (not reconstructing) works for every FAISS index kind.
+_SAME_EMBEDDER_SCORE = 0.9
 
 
 def create_app_from_env() -> FastAPI:

@@ -16,6 +16,7 @@ from core.errors import BriefqaError
 from core.settings import Settings, get_settings
 
 INDEX_HELP = "index folder (default: $BRIEFQA_INDEX, else var/index)"
+WORKER_HEALTHCHECK_TIMEOUT_S = 60
 
 
 def _settings(index: Path | None, **overrides: object) -> Settings:
@@ -40,6 +41,7 @@ class BriefqaGroup(click.Group):
 def cli(verbose: bool) -> None:
     """briefqa — 정부 보도자료 질의응답 (question answering over Korean policy briefings)."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.INFO if verbose else logging.WARNING)  # it logs at DEBUG by default
 
 
 @cli.command()
@@ -163,16 +165,36 @@ def search(query: str, index: Path | None, k: int, as_json: bool) -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="uvicorn worker processes, all serving the same index folder")
 def serve(index: Path | None, host: str, port: int, workers: int) -> None:
-    """Serve the JSON API (/api, docs at /docs, /metrics) and the chat UI (/)."""
+    """Serve the JSON API (/api, docs at /docs, /metrics) and the chat UI (/).
+
+    Refuses to start (exit 1, naming the file) on a corrupt or mismatched index; with no index at all
+    it starts in "no_index" mode (503 until 'briefqa ingest').
+    """
     import copy
     import os
 
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
-    from api.app import create_app
+    from api.app import check_index, create_app
+    from core.errors import IndexNotFound
+    from index.search import cached_embedder
 
     settings = _settings(index)
+    if settings.embed_threads == 0:
+        # One embedding thread per worker keeps a query near 20-30 ms when the machine is busy;
+        # OpenMP's default (all cores) was measured at over a second per query under load.
+        settings = settings.model_copy(update={"embed_threads": 1})
+        os.environ.setdefault("BRIEFQA_EMBED_THREADS", "1")
+    # Checked here, before any worker starts: uvicorn's supervisor would restart failing workers forever.
+    try:
+        check_index(_answerer(settings))
+    except IndexNotFound as exc:
+        click.echo(f"briefqa: {exc}; serving in no_index mode until then", err=True)
+    except BriefqaError as exc:
+        raise click.ClickException(f"cannot serve {settings.index_dir}: {exc}") from exc
+    if workers > 1:
+        cached_embedder.cache_clear()  # the workers load their own
     # Each worker applies this config: the API's JSON access lines go to stdout, one per request.
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["formatters"]["briefqa_json"] = {"format": "%(message)s"}
@@ -185,8 +207,11 @@ def serve(index: Path | None, host: str, port: int, workers: int) -> None:
         return
     # Workers are new processes that build the app from get_settings(): hand --index on through the env.
     os.environ["BRIEFQA_INDEX"] = str(settings.index_dir.resolve())
+    # uvicorn's supervisor SIGKILLs a worker whose ping thread stays silent for this long. Its default
+    # (5 s) killed busy workers under load (an upload being embedded while 50 clients query on 2 cores),
+    # dropping every request in flight on them; a hung worker is still replaced, only later.
     uvicorn.run("api.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_config=log_config)
+                log_config=log_config, timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_S)
 
 
 @cli.command(name="eval")

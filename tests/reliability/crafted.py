@@ -1,0 +1,156 @@
+"""Hostile files made on purpose, one function each; ``python tests/reliability/crafted.py`` rewrites
+them into tests/data/broken/ (the tests read them from there)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import sys
+import zipfile
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+HWP = DATA / "originals" / "mafra_20240305_petfood_export.hwp"
+SECTION_NS = ('xmlns:hs="http://www.hancom.co.kr/hwpml/2011/section" '
+              'xmlns:hp="http://www.hancom.co.kr/hwpml/2011/paragraph"')
+
+
+def _hwpx(section: bytes) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), b"application/hwp+zip")
+        archive.writestr("Contents/section0.xml", section)
+    return buf.getvalue()
+
+
+def deep_nesting_hwpx() -> bytes:
+    """60,000 nested paragraphs (under the 1 MB zip-ratio check): a recursive walker would overflow the stack."""
+    depth = 60_000
+    body = b"<hp:p>" * depth + b"<hp:run><hp:t>x</hp:t></hp:run>" + b"</hp:p>" * depth
+    return _hwpx(b"<hs:sec " + SECTION_NS.encode() + b">" + body + b"</hs:sec>")
+
+
+def billion_laughs_hwpx() -> bytes:
+    """Ten levels of entities, 10^9 'lol's, declared after 8 KB of comment (past a header-only check)."""
+    entities = '<!ENTITY l0 "lol">' + "".join(
+        f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
+    xml = (f'<?xml version="1.0"?><!--{"x" * 8192}--><!DOCTYPE hs:sec [{entities}]>'
+           f"<hs:sec {SECTION_NS}><hp:p><hp:run><hp:t>&l9;</hp:t></hp:run></hp:p></hs:sec>")
+    return _hwpx(xml.encode())
+
+
+def external_entity_hwpx() -> bytes:
+    """XXE: an entity that reads /etc/passwd into the text."""
+    xml = (f'<?xml version="1.0"?><!DOCTYPE hs:sec [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+           f"<hs:sec {SECTION_NS}><hp:p><hp:run><hp:t>&x;</hp:t></hp:run></hp:p></hs:sec>")
+    return _hwpx(xml.encode())
+
+
+def _ole_header(data: bytes) -> tuple[int, list[int]]:
+    """Sector size and the FAT sector numbers of a compound file (first 109 DIFAT slots)."""
+    sector_size = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+    fat_count = struct.unpack_from("<I", data, 0x2C)[0]
+    difat = list(struct.unpack_from("<109I", data, 0x4C))[:fat_count]
+    return sector_size, difat
+
+
+def _set_fat(data: bytearray, sector: int, value: int) -> None:
+    sector_size, fat_sectors = _ole_header(bytes(data))
+    per_sector = sector_size // 4
+    fat_sector = fat_sectors[sector // per_sector]
+    struct.pack_into("<I", data, 512 + fat_sector * sector_size + (sector % per_sector) * 4, value)
+
+
+def ole_directory_cycle_hwp() -> bytes:
+    """A real HWP whose directory chain points back at itself (an endless sector chain)."""
+    data = bytearray(HWP.read_bytes())
+    directory_start = struct.unpack_from("<I", data, 0x30)[0]
+    _set_fat(data, directory_start, directory_start)
+    return bytes(data)
+
+
+def ole_fat_cycle_hwp() -> bytes:
+    """A real HWP whose every FAT entry points at sector 1: all stream chains become cycles."""
+    data = bytearray(HWP.read_bytes())
+    sector_size, fat_sectors = _ole_header(bytes(data))
+    directory_start = struct.unpack_from("<I", data, 0x30)[0]
+    for n in range(len(fat_sectors) * sector_size // 4):
+        if n != directory_start:
+            _set_fat(data, n, 1)
+    return bytes(data)
+
+
+def ole_huge_fat_count_hwp() -> bytes:
+    """A header that claims 2^31 FAT sectors (a huge allocation if trusted)."""
+    data = bytearray(HWP.read_bytes())
+    struct.pack_into("<I", data, 0x2C, 0x7FFFFFFF)
+    return bytes(data)
+
+
+def _pdf(objects: list[bytes], trailer: bytes) -> bytes:
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n" + trailer + b"\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def pdf_page_tree_cycle() -> bytes:
+    """A page tree whose /Kids holds its own root: walking it never ends."""
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+                 b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
+                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"],
+                b"<< /Size 4 /Root 1 0 R >>")
+
+
+def pdf_xref_prev_loop() -> bytes:
+    """An xref table whose /Prev points at itself."""
+    base = _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"],
+                b"<< /Size 3 /Root 1 0 R /Prev XREF >>")
+    xref = base.rindex(b"xref\n")
+    return base.replace(b"/Prev XREF", b"/Prev %d" % xref)
+
+
+def pdf_huge_page_count() -> bytes:
+    """A page tree that claims two billion pages and a stream with a 2 GB /Length."""
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+                 b"<< /Type /Pages /Kids [3 0 R] /Count 2000000000 >>",
+                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+                 b"<< /Length 2147483647 >>\nstream\nBT /F1 12 Tf (x) Tj ET\nendstream"],
+                b"<< /Size 5 /Root 1 0 R >>")
+
+
+def nul_bytes_txt() -> bytes:
+    return "보도자료\n".encode() + b"\x00" * 64 + b"\xff\xfe"
+
+
+def bad_utf16_txt() -> bytes:
+    """A UTF-16 byte-order mark followed by an unpaired surrogate and an odd byte count."""
+    return b"\xff\xfe" + "보도".encode("utf-16-le") + b"\x00\xd8" + b"\x41"
+
+
+CRAFTED = {
+    "deep_nesting.hwpx": deep_nesting_hwpx,
+    "billion_laughs.hwpx": billion_laughs_hwpx,
+    "external_entity.hwpx": external_entity_hwpx,
+    "ole_directory_cycle.hwp": ole_directory_cycle_hwp,
+    "ole_fat_cycle.hwp": ole_fat_cycle_hwp,
+    "ole_huge_fat_count.hwp": ole_huge_fat_count_hwp,
+    "page_tree_cycle.pdf": pdf_page_tree_cycle,
+    "xref_prev_loop.pdf": pdf_xref_prev_loop,
+    "huge_page_count.pdf": pdf_huge_page_count,
+    "nul_bytes.txt": nul_bytes_txt,
+    "bad_utf16.txt": bad_utf16_txt,
+}
+
+
+if __name__ == "__main__":
+    target = DATA / "broken"
+    for name, make in CRAFTED.items():
+        (target / name).write_bytes(make())
+        sys.stdout.write(f"{target / name}\n")
