@@ -90,7 +90,7 @@ def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, we
         score += 0.15  # the clause names what the question quotes ('초고위험 사업장')
     score += proximity(seg, span.start) + _unit_fit(question, span, value) + _adjacent_terms(question, doc_text, span)
     if question.focus and fold(question.focus) not in fold(seg.text):
-        score -= 0.35  # "여성은 몇 명": a count in a sentence that never names 여성 answers something else
+        score -= 0.35  # "참가비를 얼마": an amount in a sentence that never names 참가비 answers something else
     if question.question_type == "target":
         if _GOAL_AFTER.match(after) or value.endswith("까지"):
             score += 0.08  # a goal: "'30년 40%까지", "500개로 확대"
@@ -137,6 +137,9 @@ def best_figure(question: Question, segments: list[Segment], texts: dict[str, st
         ranges = [(seg, span) for seg, span in found if _RANGE_VALUE.search(span.text_of(texts[seg.hit.chunk.doc_id]))]
         found = ranges or found
     best: Candidate | None = None
+    if question.count_unit and question.focus:
+        # "여성은 몇 명": only a count in a sentence that names what is counted can answer it.
+        found = [(seg, span) for seg, span in found if fold(question.focus) in fold(seg.text)]
     for seg, span in found:
         doc_text = texts[seg.hit.chunk.doc_id]
         score = figure_score(question, seg, span, doc_text, weights)

@@ -69,3 +69,15 @@ def test_date_question_gets_the_deadline(answerer) -> None:  # type: ignore[no-u
     assert answer.question_type == "date"
     assert "'28.12.31" in answer.text
     _check_span(answerer, answer)
+
+
+def test_count_of_something_no_sentence_names_abstains(answerer) -> None:  # type: ignore[no-untyped-def]
+    # The release counts companies and graduate schools, never journalists: no count answers this.
+    answer = answerer.ask("AI 팩토리 현장 간담회에 참석한 기자는 몇 명인가요?")
+    assert answer.text is None
+
+
+def test_count_question_keeps_counts_of_the_named_thing(answerer) -> None:  # type: ignore[no-untyped-def]
+    answer = answerer.ask("AI 팩토리 선도사업 공장은 몇 개까지 늘어나나요?")
+    assert answer.text is not None and "500개" in answer.text
+    _check_span(answerer, answer)
