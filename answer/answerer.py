@@ -85,17 +85,16 @@ class Answerer:
         if question.relative_year and published.isdigit():
             # "내년 예산" in a 2026 release asks about 2027: the release must say something about 2027.
             year = int(published) + question.relative_year
-            if not re.search(rf"{year}|['’`‘]\s?{year % 100:02d}\s*년|['’`‘]{year % 100:02d}\.", doc_text):
+            if not _mentions_year(doc_text, year):
                 return NO_YEAR.format(year=year)
         for year in question.years:
-            short = f"{year % 100:02d}"
-            if not re.search(rf"{year}|['’`‘]\s?{short}\s*년|['’`‘]{short}\.", doc_text):
+            if not _mentions_year(doc_text, year):
                 return NO_YEAR.format(year=year)
             if question.question_type in ("budget", "target") and not _names_an_edition(question, year):
                 hit = candidate.hit
                 context = " ".join((hit.document.title, hit.chunk.heading,
                                     doc_text[max(0, hit.chunk.start - 200):hit.chunk.end]))
-                if not re.search(rf"{year}|['’`‘]\s?{short}\s*년|['’`‘]{short}\.", context):
+                if not _mentions_year(context, year):
                     return NO_YEAR.format(year=year)
         return ""
 
@@ -106,6 +105,7 @@ class Answerer:
         is_list = question.question_type == "list"
         limit = 110 if is_list else 80
         q = question.text
+        q_folded = fold(q).replace(" ", "")
         head = head_noun(q)
         asks_who, asks_where = bool(WHO.search(q)), bool(WHERE.search(q))
         for seg in segments:
@@ -118,7 +118,7 @@ class Answerer:
                 spans += place_spans(doc_text, seg.start, seg.end)
             spans += named_spans(doc_text, head, seg.start, seg.end)
             for start, end in spans:
-                if fold(doc_text[start:end]).replace(" ", "") in fold(q).replace(" ", ""):
+                if fold(doc_text[start:end]).replace(" ", "") in q_folded:
                     continue  # a span that only repeats the question answers nothing
                 score = base + 0.1 + proximity(seg, start)
                 if best is None or score > best.score:
@@ -145,6 +145,12 @@ class Answerer:
 
 
 _EDITION = r"\s*[가-힣A-Za-z·\s]{2,30}?(?:사업|조사|계획|공모|대회|박람회|축제|제도|인증제|캠프|프로젝트|위원회|포럼)"
+
+
+def _mentions_year(text: str, year: int) -> bool:
+    """Whether ``text`` names ``year``: "2027", "'27년" or "'27." (as in '27.12.31)."""
+    short = f"{year % 100:02d}"
+    return bool(re.search(rf"{year}|['’`‘]\s?{short}\s*년|['’`‘]{short}\.", text))
 
 
 def _names_an_edition(question: Question, year: int) -> bool:

@@ -103,7 +103,7 @@ def widen_with_year(text: str, span: Span, window: int = 14) -> Span:
 
 
 _RELATIVE_YEAR = {"올해": 0, "금년": 0, "당해": 0, "내년": 1, "명년": 1, "작년": -1, "지난해": -1, "전년": -1}
-_ANY_YEAR = re.compile(rf"{_YEAR_MARK}|올해|금년|당해|내년|명년|작년|지난해|전년")
+_ANY_YEAR = re.compile(rf"{_YEAR_MARK}|{'|'.join(_RELATIVE_YEAR)}")
 
 
 def year_before(text: str, pos: int, window: int = 16, published_year: int | None = None) -> int | None:
