@@ -8,15 +8,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 
 from answer.contacts import best_contact
 from answer.evidence import Candidate, Segment, key_weights, proximity, segments_of
+from answer.fact_lists import FactList, find_fact_list, list_items
 from answer.figures import KINDS_BY_TYPE, best_figure
 from answer.general import WHERE, WHO, head_noun, named_spans, person_spans, place_spans
-from answer.question import Question, parse_question
-from answer.records import Answer, Citation, Passage
+from answer.question import Question, classify_question, parse_question
+from answer.records import Answer, Citation, ListItem, Passage
+from answer.rephrase import Rephraser
+from answer.rerank import Reranker
 from core.text import fold
 from index.records import Hit, SearchFilters
 from index.search import BriefingIndex
@@ -32,23 +36,43 @@ class Answerer:
     """Answers questions over one opened index. Thread-safe: it keeps no per-question state."""
 
     def __init__(self, index: BriefingIndex, top_k: int = 10, min_confidence: float = 0.25,
-                 evidence_depth: int = 8) -> None:
+                 evidence_depth: int = 8, reranker: Reranker | None = None,
+                 rephraser: Rephraser | None = None) -> None:
         if top_k <= 0:
             raise ValueError(f"top_k must be positive, got {top_k}")
         self.index = index
         self.top_k = top_k
         self.min_confidence = min_confidence
         self.evidence_depth = evidence_depth
+        self.reranker = reranker  # optional: reorders the retrieved hits (answer.rerank)
+        self.rephraser = rephraser  # optional: a grounded LLM sentence beside the answer (answer.rephrase)
 
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Passage]:
         return [self._passage(h) for h in self.index.search(query, k or self.top_k, filters)]
 
     def ask(self, question: str, filters: SearchFilters | None = None, top_k: int | None = None) -> Answer:
+        """A short cited answer or an abstention; with a rephraser, also its grounded sentence."""
+        answer = self._answer(question, filters, top_k)
+        return self.rephraser.rephrase(answer) if self.rephraser is not None else answer
+
+    def _retrieve(self, question: str, k: int, filters: SearchFilters | None) -> list[Hit]:
+        """The ``k`` best hits; with a reranker, the best ``k`` of its order over ``top_n`` retrieved."""
+        if self.reranker is None:
+            return self.index.search(question, k, filters)
+        return self.reranker.rerank(question, self.index.search(question, max(k, self.reranker.top_n), filters))[:k]
+
+    def _answer(self, question: str, filters: SearchFilters | None = None, top_k: int | None = None) -> Answer:
         parsed = parse_question(question)
-        hits = self.index.search(question, top_k or self.top_k, filters)
+        hits = self._retrieve(question, top_k or self.top_k, filters)
         passages = [self._passage(h) for h in hits]
         if not hits:
             return Answer(question, None, parsed.question_type, passages=passages, reason=NO_ANSWER)
+        if parsed.lists:
+            found = find_fact_list(self.index, parsed, hits[: self.evidence_depth], filters)
+            if found is not None:
+                return self._fact_list_answer(question, found, hits, passages)
+            # No stored fact of that kind in scope: answer as the question reads without "모두".
+            parsed = dataclasses.replace(parsed, question_type=classify_question(question))
         weights = key_weights(self.index, parsed)
         segments = segments_of(self.index, parsed, hits[: self.evidence_depth], weights)
         if parsed.question_type == "contact":
@@ -70,13 +94,26 @@ class Answerer:
         citations = [self._citation(candidate.hit, candidate.cite_start, candidate.cite_end, doc_text)]
         citations += [self._citation(h, h.chunk.start, h.chunk.end) for h in hits
                       if h.chunk.chunk_id != candidate.hit.chunk.chunk_id][:4]
-        items = _list_items(text) if parsed.question_type == "list" else []
+        items = [ListItem(doc_text[s:e], self._citation(candidate.hit, s, e, doc_text))
+                 for s, e in _list_spans(doc_text, candidate.start, candidate.end)] if parsed.question_type == "list" else []
         return Answer(question, text, parsed.question_type, citations, passages, confidence=round(candidate.score, 4),
                       items=items)
 
+    def _fact_list_answer(self, question: str, found: FactList, hits: list[Hit], passages: list[Passage]) -> Answer:
+        """Every fact the list question asks for, each cited; the short answer joins the first ones."""
+        if found.score < self.min_confidence:
+            return Answer(question, None, "list", passages=passages, reason=NO_ANSWER, confidence=round(found.score, 4))
+        items, text = list_items(self.index, found)
+        shown = [item.citation for item in items[:5]]
+        cited = {(c.source, c.chunk_id) for c in shown}
+        citations = shown + [self._citation(h, h.chunk.start, h.chunk.end) for h in hits
+                             if (h.chunk.doc_id, h.chunk.chunk_id) not in cited][:2]
+        return Answer(question, text, "list", citations, passages, confidence=round(found.score, 4), items=items)
+
     def _best_figure(self, question: Question, segments: list[Segment], weights: dict[str, float]) -> Candidate | None:
         texts = {seg.hit.chunk.doc_id: self.index.document_text(seg.hit.chunk.doc_id) for seg in segments}
-        return best_figure(question, segments, texts, weights)
+        facts = {doc_id: self.index.facts(doc_id=doc_id) for doc_id in texts}
+        return best_figure(question, segments, texts, weights, facts)
 
     def _missing_year(self, question: Question, candidate: Candidate) -> str:
         """An explicit year asked about must appear in the cited release, or the figure is for another year."""
@@ -108,6 +145,9 @@ class Answerer:
         q_folded = fold(q).replace(" ", "")
         head = head_noun(q)
         asks_who, asks_where = bool(WHO.search(q)), bool(WHERE.search(q))
+        # "X는 어디에서 열렸나요" asks where event X was held, so X is no answer; "X는 어디인가요" asks which X.
+        asks_where_held = asks_where and bool(re.search(r"어디\s*(?:에서|서)", q))
+        key_terms = {fold(t) for t in question.key_terms if len(t) >= 2}
         for seg in segments:
             base = seg.coverage - 0.03 * seg.rank
             doc_text = self.index.document_text(seg.hit.chunk.doc_id)
@@ -118,8 +158,11 @@ class Answerer:
                 spans += place_spans(doc_text, seg.start, seg.end)
             spans += named_spans(doc_text, head, seg.start, seg.end)
             for start, end in spans:
+                words = doc_text[start:end].split()
                 if fold(doc_text[start:end]).replace(" ", "") in q_folded:
                     continue  # a span that only repeats the question answers nothing
+                if asks_where_held and words and any(fold(words[-1]).endswith(t) for t in key_terms):
+                    continue  # "현장간담회에서" for "간담회는 어디에서": the event itself, not where it was held
                 score = base + 0.1 + proximity(seg, start)
                 if best is None or score > best.score:
                     best = Candidate.in_segment(seg, start, end, score)
@@ -160,10 +203,19 @@ def _names_an_edition(question: Question, year: int) -> bool:
     return bool(re.search(rf"{year}\s*년{_EDITION}", question.text))
 
 
-def _list_items(text: str) -> list[str]:
-    """The items of an enumeration: "* 산업재해, 자살, 자연재난" → ["산업재해", "자살", "자연재난"]."""
-    parts = [p.strip(" *-·ㆍ()[]") for p in re.split(r"[,·ㆍ]|\s및\s", text)]
-    return [p for p in parts if p] if len(parts) >= 2 else []
+def _list_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The items of an enumeration in ``text[start:end]``, as document offsets:
+    "* 산업재해, 자살, 자연재난" → the spans of "산업재해", "자살" and "자연재난"."""
+    bounds = [start, *(i for m in re.finditer(r"[,·ㆍ]|\s및\s", text[start:end]) for i in (start + m.start(), start + m.end())), end]
+    spans = []
+    for lo, hi in zip(bounds[::2], bounds[1::2], strict=True):
+        while lo < hi and text[lo] in " *-·ㆍ()[]\n\t":
+            lo += 1
+        while hi > lo and text[hi - 1] in " *-·ㆍ()[]\n\t":
+            hi -= 1
+        if hi > lo:
+            spans.append((lo, hi))
+    return spans if len(bounds) > 2 else []
 
 
 def _window(seg: Segment, limit: int) -> tuple[int, int]:

@@ -61,7 +61,7 @@ def segments_of(index: BriefingIndex, question: Question, hits: list[Hit], weigh
             pos = at + len(piece)
             if not piece.strip():
                 continue
-            folded = fold(piece)
+            folded = context[at:pos]  # fold keeps one character per character: the piece, folded
             score = 0.0
             matched = []
             for term, weight in weights.items():

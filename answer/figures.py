@@ -1,5 +1,7 @@
 """Budget, target and date answers: the typed span that best fits the question.
 
+Candidates are first the facts ingest stored (amounts, goals, dates, each with its span), then the
+figures only the sentence rules of ``answer.spans`` find (a baseline, a count, a "$" amount).
 Each candidate span (an amount, a count, a percent, a date) is scored by how much of the question
 its sentence and its own clause cover, how close it sits to the matched terms, whether its unit and
 year are the ones asked for, and cue words around it (a goal "…까지", a baseline "현재", a change "…추가").
@@ -10,10 +12,12 @@ from __future__ import annotations
 import re
 
 from answer.evidence import Candidate, Segment, proximity
+from answer.fact_spans import FACT_KINDS_BY_TYPE, fact_spans
 from answer.question import Question
 from answer.spans import Span, find_spans, widen_with_year, year_before
 from core.text import fold
 from index.records import Hit
+from ingest.records import Fact
 
 KINDS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "budget": ("money", "cell"),
@@ -124,14 +128,33 @@ def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, we
     return score
 
 
-def best_figure(question: Question, segments: list[Segment], texts: dict[str, str],
-                weights: dict[str, float]) -> Candidate | None:
-    """The best-scoring typed span across the segments, widened to its year marker ("'26년 4,366억원")."""
+def candidate_spans(question: Question, seg: Segment, doc_text: str, facts: list[Fact]) -> list[Span]:
+    """The segment's figures of the kinds the question asks for: its stored facts first, then the
+    figures only the sentence rules find (a rule's span that repeats a fact of its kind is dropped)."""
     kinds = KINDS_BY_TYPE[question.question_type]
     if question.asks_percent and "percent" not in kinds:
         kinds = ("percent", *kinds)
+    from_facts = [s for s in fact_spans(doc_text, facts, FACT_KINDS_BY_TYPE[question.question_type],
+                                        seg.start, seg.end) if s.kind in kinds]
+    from_rules = []
+    for rule in find_spans(doc_text, kinds, seg.start, seg.end):
+        same = [i for i, f in enumerate(from_facts) if f.kind == rule.kind and rule.start < f.end and f.start < rule.end]
+        for i in same:  # the fact, with what the rule read around it ("4.22(수) 18:00까지")
+            fact = from_facts[i]
+            from_facts[i] = Span(min(fact.start, rule.start), max(fact.end, rule.end), fact.kind)
+        if not same:
+            from_rules.append(rule)
+    return from_facts + from_rules
+
+
+def best_figure(question: Question, segments: list[Segment], texts: dict[str, str],
+                weights: dict[str, float], facts: dict[str, list[Fact]]) -> Candidate | None:
+    """The best-scoring typed span across the segments, widened to its year marker ("'26년 4,366억원").
+
+    ``facts`` holds the stored facts of each document in ``texts``.
+    """
     found = [(seg, span) for seg in segments
-             for span in find_spans(texts[seg.hit.chunk.doc_id], kinds, seg.start, seg.end)]
+             for span in candidate_spans(question, seg, texts[seg.hit.chunk.doc_id], facts.get(seg.hit.chunk.doc_id, []))]
     if question.question_type == "date" and question.asks_range:
         # "언제부터 언제까지" is answered by a period; single days compete only when no period is found.
         ranges = [(seg, span) for seg, span in found if _RANGE_VALUE.search(span.text_of(texts[seg.hit.chunk.doc_id]))]

@@ -24,6 +24,39 @@ GENERIC_TERMS = frozenset(
     "정도 수준 어느 얼마나 무엇인가 알려 주세요 누구인가".split()
 )
 
+# "Every fact of a kind" list questions: "예산 항목을 모두", "담당자 연락처 전부", "모든 일정".
+_LISTED_NOUNS = {
+    "money": r"예산|금액|사업비|재원|지원금|지원액|투자액",
+    "target": r"목표치|목표|성과\s*지표",
+    "contact": r"연락처|담당자|담당\s*부서|문의처|전화\s*번호|책임자",
+    "date": r"일정|날짜|기한|마감일|일자",
+}
+_LISTED_TAIL = r"(?:\s*(?:항목|내역|전체|목록|명단|리스트|현황))*(?:들)?\s*(?:을|를|은|는|이|가|도)?\s*"
+_LISTED_ALL = r"(?:모두|전부|빠짐없이|다\s*(?:알려|보여|나열|정리|말해)|목록|명단|나열|리스트)"
+# "이름과 전화번호를 모두": both fields of one person, not every contact.
+_FIELD_PAIR = re.compile(r"(?:이름|성함|전화\s*번호|번호|이메일|연락처|부서|직급|직위)\s*(?:와|과|및|,|하고|랑)\s*"
+                         r"(?:[가-힣]+\s*)?(?:이름|성함|전화\s*번호|번호|이메일|연락처|부서|직급|직위)")
+
+
+def listed_kind(text: str) -> str:
+    """The fact kind a question asks to list in full ("money", "target", "contact", "date"), or "".
+
+    >>> listed_kind("이 보도자료의 예산 항목을 모두 알려주세요")
+    'money'
+    >>> listed_kind("담당자 이름과 전화번호를 모두 알려주세요")
+    ''
+    """
+    q = nfkc(text)
+    if re.search(r"몇|얼마|어느\s*정도", q) or _FIELD_PAIR.search(q):
+        return ""
+    best, best_end = "", -1
+    for kind, nouns in _LISTED_NOUNS.items():
+        for match in re.finditer(rf"(?:{nouns}){_LISTED_TAIL}{_LISTED_ALL}|(?:모든|각)\s*(?:[가-힣]+\s*){{0,2}}?(?:{nouns})", q):
+            if match.end() > best_end:  # the noun nearest the list word: "사업 목표와 예산을 모두" → 예산
+                best, best_end = kind, match.end()
+    return best
+
+
 _YEAR_FULL = re.compile(r"(20\d{2})\s*년")
 _YEAR_SHORT = re.compile(r"['’`‘]\s?(\d{2})\s*년")
 _RELATIVE = {"내년": 1, "다음 해": 1, "올해": 0, "금년": 0, "이번 해": 0, "작년": -1, "지난해": -1, "전년": -1}
@@ -48,6 +81,7 @@ class Question:
     asks_current: bool = False  # "현재 ... 어느 정도": the baseline, not the goal
     asks_range: bool = False  # "언제부터 언제까지", "기간": a period, not one day
     quoted: tuple[str, ...] = ()  # phrases the question quotes: '초고위험 사업장'
+    lists: str = ""  # the fact kind a list question asks for in full ("money", "contact", ...), or ""
 
 
 def classify_question(text: str) -> QuestionType:
@@ -114,9 +148,10 @@ def parse_question(text: str) -> Question:
     tokens = tokenize(q)
     key_terms = [t for t in dict.fromkeys(tokens) if t not in GENERIC_TERMS and not t.isdigit()]
     qtype = classify_question(q)
+    lists = listed_kind(q)
     return Question(
         text=text,
-        question_type=qtype,
+        question_type="list" if lists else qtype,
         tokens=tokens,
         key_terms=key_terms,
         years=tuple(sorted(years)),
@@ -130,4 +165,5 @@ def parse_question(text: str) -> Question:
         asks_current=bool(_CURRENT.search(q)),
         asks_range=bool(_RANGE.search(q)),
         quoted=tuple(p.strip() for p in re.findall(r"['‘“\"「]([^'’”\"」]{2,40})['’”\"」]", q) if p.strip()),
+        lists=lists,
     )

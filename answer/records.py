@@ -24,6 +24,17 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class ListItem:
+    """One item of a list answer with its own citation (a fact's span, or the item in its clause)."""
+
+    text: str  # for display: "스마트공장 구축·확산 지원 예산: '26년 4,366억원"
+    citation: Citation  # the cited span: citation.quote is the release text[start:end]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, **asdict(self.citation)}
+
+
+@dataclass(frozen=True, slots=True)
 class Passage:
     """A retrieved chunk, ranked."""
 
@@ -51,7 +62,9 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     reason: str = ""
     confidence: float = 0.0
-    items: list[str] = field(default_factory=list)  # every matching item, for list questions
+    items: list[ListItem] = field(default_factory=list)  # every matching item, for list questions
+    rephrased: str | None = None  # a grounded sentence from the optional LLM step (answer.rephrase)
+    rephrase_rejected: str = ""  # why the LLM step's sentence was discarded, when it was
 
     @property
     def is_abstention(self) -> bool:
@@ -71,5 +84,8 @@ class Answer:
             ],
             "reason": self.reason,
             "confidence": self.confidence,
-            "items": list(self.items),
+            "items": [item.text for item in self.items],
+            "cited_items": [item.to_dict() for item in self.items],
+            "rephrased": self.rephrased,
+            "rephrase_rejected": self.rephrase_rejected,
         }

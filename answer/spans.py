@@ -1,7 +1,10 @@
-"""Typed answer candidates found in text by position: amounts, counts, percents, dates, phones.
+"""Typed answer candidates found in text by position: counts, percents, dates, phones.
 
-Each candidate is a (start, end) span of the original text, widened to keep the qualifiers that
-change its meaning ("5% 미만", "3천여 명", "100일 이내", "최대 10억 원").
+Money amounts and the dates and goals that ingest could parse come from the stored facts
+(``ingest.facts``, read through ``answer.fact_spans``); the patterns here find what facts do not
+hold (a baseline "5% 미만", a count with no goal, a "$" amount, a month-only date) and add the
+qualifiers that change a figure's meaning ("5% 미만", "3천여 명", "100일 이내", "최대 10억 원").
+Each candidate is a (start, end) span of the original text.
 """
 
 from __future__ import annotations
@@ -9,24 +12,40 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.amounts import YEAR_RE, fold_marks, parse_year
+
 _NUM = r"\d[\d,]*(?:\.\d+)?"
 _BIG = r"(?:조|억|만|천|백만|천만|백)"
-MONEY = re.compile(
-    rf"(?:(?:약|최대|총|연|연간|최소)\s*)?[+△▲\-]?{_NUM}\s*(?:{_BIG}\s*(?:{_NUM}\s*{_BIG}\s*)*)?\s*(?:원|달러|불|유로|엔|\$)"
-    rf"(?:\s*(?:규모|수준|이상|이내|내외|가량|상당))?"
+# Qualifiers kept with a figure, by kind: the words before it and the words after it.
+QUALIFIER_BEFORE = {
+    "money": r"(?:약|최대|총|연|연간|최소)",
+    "percent": r"(?:약|최대|연평균|평균)",
+    "count": r"(?:약|최대|총|연간|연평균|최소)",
+}
+QUALIFIER_AFTER = {
+    "money": r"(?:규모|수준|이상|이내|내외|가량|상당)",
+    "percent": r"(?:미만|이상|이하|초과|수준|내외|까지)",
+    "count": r"(?:이상|이내|이하|미만|내외|가량|여|수준)",
+    "date": r"까지",
+}
+_SIGN = r"[+△▲\-]"
+# Ingest parses 원, 달러 and 불 amounts into facts; the other currencies are found here.
+FOREIGN_MONEY = re.compile(
+    rf"(?:{QUALIFIER_BEFORE['money']}\s*)?{_SIGN}?{_NUM}\s*(?:{_BIG}\s*(?:{_NUM}\s*{_BIG}\s*)*)?\s*(?:\$|유로|엔)"
+    rf"(?:\s*{QUALIFIER_AFTER['money']})?"
 )
 # Table cells in 억원/백만원 units ("| +1,500 |"): bare numbers in a row whose header names the unit.
-PERCENT = re.compile(rf"(?:(?:약|최대|연평균|평균)\s*)?[+△▲\-]?{_NUM}\s*%\s*(?:p|포인트)?(?:\s*(?:미만|이상|이하|초과|수준|내외|까지))?")
+PERCENT = re.compile(
+    rf"(?:{QUALIFIER_BEFORE['percent']}\s*)?{_SIGN}?{_NUM}\s*%\s*(?:p|포인트)?(?:\s*{QUALIFIER_AFTER['percent']})?"
+)
 _COUNT_UNITS = (
     "개소|개교|개사|개국|개월|개|명|곳|건|회|가구|세대|척|대|톤|배|GW|MW|kW|㎢|㎡|ha|km|일|시간|주|종|점|권|편|차례|기관|팀|호"
 )
 COUNT = re.compile(
-    rf"(?:(?:약|최대|총|연간|연평균|최소)\s*)?{_NUM}\s*(?:{_BIG}\s*)?(?:여\s*)?(?:{_COUNT_UNITS})(?![가-힣]{{0}}\d)"
-    rf"(?:\s*(?:이상|이내|이하|미만|내외|가량|여|수준))?"
+    rf"(?:{QUALIFIER_BEFORE['count']}\s*)?{_NUM}\s*(?:{_BIG}\s*)?(?:여\s*)?(?:{_COUNT_UNITS})(?!\d)"
+    rf"(?:\s*{QUALIFIER_AFTER['count']})?"
 )
 ARROW = re.compile(rf"{_NUM}\s*(?:{_COUNT_UNITS}|%|{_BIG}?\s*원)?\s*[→⇒]\s*{_NUM}\s*(?:{_BIG}\s*)?(?:{_COUNT_UNITS}|%|원)?")
-_YEAR_MARK = r"(?:['’`‘]\s?\d{2}|20\d{2})\s*년"
-YEAR_MARK = re.compile(_YEAR_MARK)
 _MD = r"\d{1,2}\s*월\s*\d{1,2}\s*일"
 _DOTTED = r"(?:['’`‘]?\d{2,4}\s*\.\s*)?\d{1,2}\s*\.\s*\d{1,2}\s*(?:\.|일(?![가-힣]))?"
 _WEEKDAY = r"(?:\s*\([월화수목금토일](?:요일)?\))?"
@@ -52,7 +71,7 @@ class Span:
 
 
 _PATTERNS = {
-    "money": MONEY,
+    "money": FOREIGN_MONEY,
     "percent": PERCENT,
     "count": COUNT,
     "arrow": ARROW,
@@ -91,19 +110,42 @@ def _plausible(kind: str, value: str) -> bool:
     return True
 
 
+def widen_qualifiers(text: str, span: Span) -> Span:
+    """Extend a parsed figure over its sign and qualifiers: "4,366억원" in "최대 4,366억원 규모" → the whole."""
+    start, end = span.start, span.end
+    before = QUALIFIER_BEFORE.get(span.kind)
+    after = QUALIFIER_AFTER.get(span.kind)
+    if span.kind in ("money", "percent", "count"):
+        sign = re.search(rf"{_SIGN}\s?$", text[max(0, start - 2):start])
+        start -= len(sign.group(0)) if sign else 0
+    if before:
+        lead = re.search(rf"(?<![가-힣]){before}\s*$", text[max(0, start - 6):start])
+        start -= len(lead.group(0)) if lead else 0
+    if after:
+        tail = re.match(rf"\s*{after}", text[end:end + 8])
+        end += len(tail.group(0)) if tail else 0
+    return Span(start, end, span.kind)
+
+
+def _year_marks(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Spans of explicit year markers ("'26년", "2026년") in ``text[lo:hi]`` (ingest's year pattern)."""
+    pad = max(0, lo - 2)  # the pattern looks behind for a digit, so it sees two characters more
+    folded = fold_marks(text[pad:hi])
+    return [(pad + m.start(), pad + m.end()) for m in YEAR_RE.finditer(folded, lo - pad)]
+
+
 def widen_with_year(text: str, span: Span, window: int = 14) -> Span:
     """Include a year marker just before the span ("'30년 40%", "'26년 4,366억원")."""
-    lo = max(0, span.start - window)
     best = None
-    for match in YEAR_MARK.finditer(text, lo, span.start):
-        gap = text[match.end():span.start]
+    for start, end in _year_marks(text, max(0, span.start - window), span.start):
+        gap = text[end:span.start]
         if len(gap) <= 8 and not re.search(r"[→,·()]|\d", gap):
-            best = match
-    return Span(best.start(), span.end, span.kind) if best else span
+            best = start
+    return Span(best, span.end, span.kind) if best is not None else span
 
 
 _RELATIVE_YEAR = {"올해": 0, "금년": 0, "당해": 0, "내년": 1, "명년": 1, "작년": -1, "지난해": -1, "전년": -1}
-_ANY_YEAR = re.compile(rf"{_YEAR_MARK}|{'|'.join(_RELATIVE_YEAR)}")
+_RELATIVE_MARK = re.compile("|".join(_RELATIVE_YEAR))
 
 
 def year_before(text: str, pos: int, window: int = 16, published_year: int | None = None) -> int | None:
@@ -112,13 +154,12 @@ def year_before(text: str, pos: int, window: int = 16, published_year: int | Non
     "'26년 4,366억원" → 2026; with the release's year, "올해 32개" → that year and "내년" → the next.
     """
     lo = max(0, pos - window)
-    found = None
-    for match in _ANY_YEAR.finditer(text, lo, pos):
-        if len(text[match.end():pos]) <= 10:
-            found = match.group(0)
-    if found is None:
+    marks = [(e, text[s:e]) for s, e in _year_marks(text, lo, pos)]
+    marks += [(m.end(), m.group(0)) for m in _RELATIVE_MARK.finditer(text, lo, pos)]
+    near = [(end, mark) for end, mark in marks if pos - end <= 10]
+    if not near:
         return None
+    found = max(near)[1]
     if found in _RELATIVE_YEAR:
         return published_year + _RELATIVE_YEAR[found] if published_year else None
-    digits = re.search(r"\d+", found).group(0)  # type: ignore[union-attr]
-    return int(digits) if len(digits) == 4 else 2000 + int(digits)
+    return parse_year(found)

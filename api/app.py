@@ -15,6 +15,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from answer.answerer import Answerer
+from answer.rephrase import Rephraser
+from answer.rerank import CrossEncoderReranker
 from api.deps import AnswererHolder
 from api.errors import install_error_handlers
 from api.metrics import ApiMetrics
@@ -38,7 +40,7 @@ DESCRIPTION = """정부 보도자료 질의응답 API — 짧은 답과 보도�
 
 def create_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
     """Build the app for one index directory; nothing lives at module level."""
-    holder = AnswererHolder(settings)
+    holder = AnswererHolder(settings, reranker=build_reranker(settings), rephraser=build_rephraser(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -105,6 +107,19 @@ def check_index(answerer: Answerer) -> None:
 # Embedded again by the same model, a chunk finds its own stored vector (cosine ~1.0); with another
 # model's vectors it lands near 0. Searching (not reconstructing) works for every FAISS index kind.
 _SAME_EMBEDDER_SCORE = 0.9
+
+
+def build_reranker(settings: Settings) -> CrossEncoderReranker | None:
+    """The CrossEncoder named by ``BRIEFQA_RERANKER``, or None when it is empty (the default)."""
+    return CrossEncoderReranker(settings.reranker) if settings.reranker.strip() else None
+
+
+def build_rephraser(settings: Settings) -> Rephraser | None:
+    """The rephrasing endpoint of ``BRIEFQA_LLM_URL``, or None when it is empty (the default)."""
+    if not settings.llm_url.strip():
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return Rephraser(settings.llm_url.strip(), settings.llm_model, api_key=key)
 
 
 def create_app_from_env() -> FastAPI:

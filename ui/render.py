@@ -62,8 +62,12 @@ def render_answer(answer: Answer, document: Briefing | None = None, contacts: Se
     first = answer.citations[0]
     text = answer.text or ""
     parts = [f'<p class="briefqa-answer"><strong>{esc(text)}</strong></p>']
+    if answer.rephrased:
+        parts.append(f'<p class="briefqa-rephrased">{esc(answer.rephrased)}</p>')
     if len(answer.items) > 1:
-        parts.append("<ul>" + "".join(f"<li>{esc(item)}</li>" for item in answer.items) + "</ul>")
+        parts.append("<ul>" + "".join(
+            f'<li><a href="{doc_link(i.citation.source, i.citation.start, i.citation.end)}" target="_blank">'
+            f"{esc(i.text)}</a></li>" for i in answer.items) + "</ul>")
     at = first.quote.find(text) if text else -1
     span = (first.start + at, first.start + at + len(text)) if at >= 0 else (first.start, first.end)
     kind = document.kind if document is not None else ""

@@ -36,9 +36,7 @@ async def search(
 
 
 def _search(answerer: Answerer, q: str, filters: SearchFilters, limit: int, offset: int) -> SearchResponse:
-    index = answerer.index
-    total = sum(1 for c in index.chunks if filters.accepts(index.documents[c.doc_id])) if not filters.is_empty() \
-        else len(index.chunks)
+    total = answerer.index.count_chunks(filters)
     passages = answerer.search(q, limit + offset, filters)[offset:] if offset < total else []
     terms = tokenize(q)
     end = offset + len(passages)

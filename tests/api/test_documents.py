@@ -29,7 +29,9 @@ def test_documents_reject_a_page_over_100_and_a_bad_date(api: TestClient) -> Non
 
 def test_ask_answer_keeps_the_contract(api: TestClient) -> None:
     body = api.post("/api/ask", json={"question": "고위험 사업장 전수조사 담당자 연락처는?"}).json()
-    assert set(body) == {"question", "answer", "answer_type", "citations", "passages", "reason", "confidence", "items"}
+    assert set(body) == {"question", "answer", "answer_type", "citations", "passages", "reason", "confidence", "items",
+                         "cited_items", "rephrased", "rephrase_rejected"}
+    assert body["rephrased"] is None and body["rephrase_rejected"] == ""  # BRIEFQA_LLM_URL is unset: off
     assert body["answer_type"] == "contact" and body["answer"].startswith("044-202-")
     assert body["citations"][0]["source"] == "0087.txt"
 

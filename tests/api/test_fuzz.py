@@ -45,7 +45,7 @@ _get_path = st.one_of(
     _mostly("0087.txt", "0016.txt").map(lambda v: f"/api/documents/{quote(v, safe='')}"),
     _mostly("000_5a375b227c424bcf.txt").map(lambda v: f"/api/documents/{quote(v, safe='')}/facts"),
 )
-_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _text,
+_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _text,
                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
                      max_leaves=8)
 _ask_body = st.one_of(

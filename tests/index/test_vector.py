@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.errors import IndexCorrupt
 from index.records import SearchFilters
 from index.search import open_index
-from index.store import Store, current_version
+from index.store import IndexManifest, Store, current_version
 from index.vector import EXACT_BELOW, KINDS, VectorIndex, choose_kind
 
 
@@ -80,8 +81,6 @@ def test_load_memory_maps_the_vector_file(kind: str, tmp_path: Path) -> None:
 
 
 def test_load_rejects_an_unreadable_file(tmp_path: Path) -> None:
-    from core.errors import IndexCorrupt
-
     path = tmp_path / "vectors.faiss"
     path.write_bytes(b"not faiss")
     with pytest.raises(IndexCorrupt, match="vectors.faiss"):
@@ -112,3 +111,63 @@ def test_chunks_are_read_by_row_and_counted_by_filter(built_index: Path) -> None
     assert index.count_chunks() == len(stored)
     hits = index.search("예산", k=3, filters=SearchFilters(sources=(doc_id,)))
     assert hits and all(h.chunk.doc_id == doc_id for h in hits)
+
+
+def test_ivf_records_its_params_and_full_probing_equals_exact_search() -> None:
+    vectors = _unit_vectors(4000, seed=2)
+    ivf = VectorIndex.build(vectors, "ivf-flat", nlist=32, nprobe=4)
+    assert ivf.params() == {"nlist": 32, "nprobe": 4}
+    ivf.set_search_params(nprobe=32)
+    assert ivf.params()["nprobe"] == 32
+    exact = VectorIndex.build(vectors, "flat-ip")
+    for query in vectors[:5]:
+        assert [r for r, _ in ivf.search(query, 10)] == [r for r, _ in exact.search(query, 10)]
+    with pytest.raises(ValueError, match="nprobe must be in 1..32"):
+        ivf.set_search_params(nprobe=33)
+    assert exact.params() == {}
+
+
+def test_hnsw_records_its_params() -> None:
+    hnsw = VectorIndex.build(_unit_vectors(500), "hnsw-flat")
+    assert set(hnsw.params()) == {"M", "ef_search"}
+
+
+def _swap_in_ivf(index_dir: Path, nprobe: int) -> Path:
+    """Replace the index's vectors by an 8-list IVF of the same vectors and record it in the manifest."""
+    folder = current_version(index_dir)
+    vectors = VectorIndex.load(folder / "vectors.faiss").vectors()
+    VectorIndex.build(vectors, "ivf-flat", nlist=8, nprobe=2).save(folder / "vectors.faiss")
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.update(vector_index="ivf-flat", vector_params={"nlist": 8, "nprobe": nprobe})
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    return path
+
+
+def test_open_applies_nprobe_from_the_manifest(index_dir: Path) -> None:
+    _swap_in_ivf(index_dir, nprobe=8)
+    index = open_index(index_dir)
+    assert index.vectors.params() == {"nlist": 8, "nprobe": 8}
+    assert index.search("스마트공장 예산", k=3)
+
+
+def test_open_rejects_an_nprobe_the_index_cannot_have(index_dir: Path) -> None:
+    _swap_in_ivf(index_dir, nprobe=9)
+    with pytest.raises(IndexCorrupt, match="manifest.json.*nprobe must be in 1..8"):
+        open_index(index_dir)
+
+
+def test_manifest_without_vector_params_loads(built_index: Path) -> None:
+    folder = current_version(built_index)
+    raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    raw.pop("vector_params", None)
+    assert IndexManifest(**raw).vector_params == {}
+    assert open_index(built_index).vectors.kind == "flat-ip"
+
+
+def test_ivf_search_restricted_to_every_row_equals_the_unrestricted_search() -> None:
+    vectors = _unit_vectors(4000, seed=3)
+    ivf = VectorIndex.build(vectors, "ivf-flat", nlist=64, nprobe=4)
+    every_row = np.arange(4000, dtype=np.int64)
+    for query in vectors[:5]:
+        assert ivf.search(query, 10, rows=every_row) == ivf.search(query, 10)

