@@ -80,6 +80,13 @@ class Answerer:
             candidate = Candidate(*found) if found else None
         elif parsed.question_type in KINDS_BY_TYPE:
             candidate = self._best_figure(parsed, segments, weights)
+            if candidate is not None and self._missing_year(parsed, candidate):
+                # "내년 예산" means another year in each release: a figure from a release that lacks the
+                # asked year is no answer, so look among the releases that have it before abstaining.
+                missing = {seg.hit.chunk.chunk_id: self._missing_year(parsed, Candidate.in_segment(seg, seg.start, seg.end, 0))
+                           for seg in segments}
+                dated = [seg for seg in segments if not missing[seg.hit.chunk.chunk_id]]
+                candidate = (self._best_figure(parsed, dated, weights) if dated else None) or candidate
         else:
             candidate = self._best_clause(parsed, segments)
         if candidate is None:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from answer.question import Question
+from answer.terms import DOT, credit_in, term_credit, undot
 from core.text import fold
 from index.records import Hit
 from index.search import BriefingIndex
@@ -39,22 +40,16 @@ def key_weights(index: BriefingIndex, question: Question) -> dict[str, float]:
     return {t: w for t, w in weights.items() if not (t in joined and w >= unseen - 1e-9)}
 
 
-def _find_term(folded: str, term: str) -> list[int]:
-    positions, at = [], folded.find(term)
-    while at >= 0:
-        positions.append(at)
-        at = folded.find(term, at + 1)
-    return positions
-
-
 def segments_of(index: BriefingIndex, question: Question, hits: list[Hit], weights: dict[str, float]) -> list[Segment]:
     """Split the hits' chunks into segments and score each by key-term coverage (sentence + title)."""
     total = sum(weights.values()) or 1.0
     out: list[Segment] = []
+    folded_docs: dict[str, str] = {}
     for rank, hit in enumerate(hits):
         chunk = hit.chunk
-        title = fold(hit.document.title + " " + chunk.heading)
+        title = fold(hit.document.title + " " + chunk.heading).replace(DOT, "")
         context = fold(chunk.text)
+        bare_context = context.replace(DOT, "")
         pos = 0
         for piece in _SEGMENT_END.split(chunk.text):
             at = chunk.text.find(piece, pos)
@@ -64,15 +59,17 @@ def segments_of(index: BriefingIndex, question: Question, hits: list[Hit], weigh
             folded = context[at:pos]  # fold keeps one character per character: the piece, folded
             score = 0.0
             matched = []
+            undotted = undot(folded)
             for term, weight in weights.items():
-                hits_at = _find_term(folded, term)
-                if hits_at:
-                    score += weight
-                    matched.extend((chunk.start + at + i, chunk.start + at + i + len(term)) for i in hits_at)
-                elif term in title:
-                    score += 0.7 * weight
-                elif term in context:
-                    score += 0.4 * weight
+                credit, spans = term_credit(folded, term, undotted)
+                matched.extend((chunk.start + at + s, chunk.start + at + e) for s, e in spans)
+                if credit < 1.0:  # the title, the chunk or the rest of the release may name the term itself
+                    credit = max(credit, 0.7 * credit_in(title, term), 0.4 * credit_in(bare_context, term))
+                if credit < 0.2:
+                    if chunk.doc_id not in folded_docs:
+                        folded_docs[chunk.doc_id] = fold(index.document_text(chunk.doc_id)).replace(DOT, "")
+                    credit = max(credit, 0.2 * credit_in(folded_docs[chunk.doc_id], term))
+                score += credit * weight
             out.append(Segment(hit, rank, chunk.start + at, chunk.start + at + len(piece), piece,
                                score / total, tuple(sorted(matched))))
     return out

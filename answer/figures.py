@@ -15,6 +15,7 @@ from answer.evidence import Candidate, Segment, proximity
 from answer.fact_spans import FACT_KINDS_BY_TYPE, fact_spans
 from answer.question import Question
 from answer.spans import Span, find_spans, widen_with_year, year_before
+from answer.terms import DOT, contains, credit_in, names_act
 from core.text import fold
 from index.records import Hit
 from ingest.records import Fact
@@ -27,6 +28,8 @@ KINDS_BY_TYPE: dict[str, tuple[str, ...]] = {
 _CLAUSE_BREAK = re.compile(r"[,;]|\s및\s|(?<=[다요])\.\s|\n")
 _RANGE_VALUE = re.compile(r"[~∼〜\-–]|부터")
 _GOAL_AFTER = re.compile(r"\s*(?:까지|로|으로|이상|달성|수준으로|감축|확대|늘)")
+_START_ONLY = re.compile(r"\s*(?:부터|에\s*시작|시작)")
+_DAY_ONLY_END = re.compile(r"(?:[~∼〜\-–]|부터)\s*(?:~\s*)?\d{1,2}\s*일")
 _CHANGE_AFTER = re.compile(r"\s*(?:이|가|을|를)?\s*(?:추가|증가|늘|증액|확대|↑|더)")
 
 
@@ -52,7 +55,8 @@ def clause_of(doc_text: str, seg: Segment, span: Span) -> str:
 def clause_coverage(clause: str, weights: dict[str, float]) -> float:
     """Share (idf-weighted) of the question's terms inside the span's own clause."""
     total = sum(weights.values()) or 1.0
-    return sum(w for term, w in weights.items() if term in clause) / total
+    bare = clause.replace(DOT, "")
+    return sum(w * credit_in(bare, term) for term, w in weights.items()) / total
 
 
 # Units that answer the same "몇 …" question: "몇 곳" is answered by "3만개소".
@@ -93,7 +97,7 @@ def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, we
     if any(fold(q).replace(" ", "") in clause.replace(" ", "") for q in question.quoted):
         score += 0.15  # the clause names what the question quotes ('초고위험 사업장')
     score += proximity(seg, span.start) + _unit_fit(question, span, value) + _adjacent_terms(question, doc_text, span)
-    if question.focus and fold(question.focus) not in fold(seg.text):
+    if question.focus and not contains(fold(seg.text), fold(question.focus)):
         score -= 0.35  # "참가비를 얼마": an amount in a sentence that never names 참가비 answers something else
     if question.question_type == "target":
         if _GOAL_AFTER.match(after) or value.endswith("까지"):
@@ -109,6 +113,13 @@ def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, we
             score -= 0.15  # "정부안 4,695억원 대비 2,049억원 추가": the base, not the change
     if question.question_type == "date" and question.asks_range:
         score += 0.15 if _RANGE_VALUE.search(value) else -0.35
+    if question.event and names_act(question.event):
+        # "신청은 언제까지": "모집을 4월 13일(월)부터 …" names the act asked about by its other name
+        score += 0.12 * credit_in(clause.replace(DOT, ""), fold(question.event))
+    if question.asks_deadline and not question.asks_range and _START_ONLY.match(after) and "까지" not in value:
+        score -= 0.15  # "4월 14일(화)부터 … 접수를 시작": when it opens, not when it closes
+    if question.asks_deadline and not question.asks_range and _DAY_ONLY_END.search(value):
+        score -= 0.2  # "4월 13일(월)부터 24일(금)까지" hides the closing month that "4.13.~4.24." states
     if question.asks_deadline and (year_before(doc_text, span.start) is not None or value.endswith("까지")):
         score += 0.05
     if span.kind == "money" and question.question_type == "target":
@@ -159,10 +170,16 @@ def best_figure(question: Question, segments: list[Segment], texts: dict[str, st
         # "언제부터 언제까지" is answered by a period; single days compete only when no period is found.
         ranges = [(seg, span) for seg, span in found if _RANGE_VALUE.search(span.text_of(texts[seg.hit.chunk.doc_id]))]
         found = ranges or found
+    if question.event and names_act(question.event):
+        # "참가 신청은 언제까지": the dates of a clause that names the application act (모집, 접수, …),
+        # not the dates of the event applied for, whenever the retrieved text has such a clause.
+        acts = [(seg, span) for seg, span in found
+                if names_act(clause_of(texts[seg.hit.chunk.doc_id], seg, span).replace(DOT, ""))]
+        found = acts or found
     best: Candidate | None = None
     if question.count_unit and question.focus:
         # "여성은 몇 명": only a count in a sentence that names what is counted can answer it.
-        found = [(seg, span) for seg, span in found if fold(question.focus) in fold(seg.text)]
+        found = [(seg, span) for seg, span in found if contains(fold(seg.text), fold(question.focus))]
     for seg, span in found:
         doc_text = texts[seg.hit.chunk.doc_id]
         score = figure_score(question, seg, span, doc_text, weights)

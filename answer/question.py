@@ -10,6 +10,7 @@ from core.text import nfkc
 from index.keyword import tokenize
 
 _CONTACT = re.compile(r"연락처|전화|번호|이메일|메일|문의|담당\s*(?:부서|자|과)|어느\s*(?:부서|과|팀)|부서|책임자|담당자|주무관|사무관|연구관|누구에게")
+_REACH = re.compile(r"연락|전화|번호|이메일|메일|문의|누구|어느\s*(?:부서|과|팀)|부서(?:는|가|를|에)")
 _LIST = re.compile(r"모두|전부|모든|각각|목록|나열|어떤\s*것들")
 _DATE = re.compile(r"언제|며칠|날짜|기간|일정|마감|기한|시행일|몇\s*월|몇\s*일(?!간)")
 _BUDGET = re.compile(r"예산|사업비|금액|얼마|억\s*원|지원금|자금|규모|보조금|결산|재원|출연|투자|납품대금|지원액")
@@ -81,6 +82,7 @@ class Question:
     asks_current: bool = False  # "현재 ... 어느 정도": the baseline, not the goal
     asks_range: bool = False  # "언제부터 언제까지", "기간": a period, not one day
     quoted: tuple[str, ...] = ()  # phrases the question quotes: '초고위험 사업장'
+    event: str = ""  # what a date question asks the time of: "참가 신청은 언제까지" → "신청"
     lists: str = ""  # the fact kind a list question asks for in full ("money", "contact", ...), or ""
 
 
@@ -91,7 +93,9 @@ def classify_question(text: str) -> QuestionType:
     'budget'
     """
     q = nfkc(text)
-    if _CONTACT.search(q) and not re.search(r"몇\s*(?:명|개)", q):
+    # "예보 담당자 초청연수 기간은 언제인가요": a when-question that names a 담당자 without asking how to reach one
+    asks_when_only = bool(re.search(r"언제|며칠", q)) and not _REACH.search(q)
+    if _CONTACT.search(q) and not re.search(r"몇\s*(?:명|개)", q) and not asks_when_only:
         return "contact"
     if _LIST.search(q) and not re.search(r"몇|얼마", q):
         return "list"
@@ -141,6 +145,22 @@ def _focus(q: str) -> str:
     return word
 
 
+_EVENT = re.compile(r"([가-힣A-Za-z]{2,})\s*(?:은|는|이|가|을|를|의)?\s*(?:언제|며칠|몇\s*월|기간|일정|마감)")
+_ACT_AFTER = re.compile(r"(?:언제|며칠)\s*(?:부터|까지)?\s*(신청|접수|모집|공모|응모)")
+
+
+def _event(q: str) -> str:
+    """The act a date question asks about: an application verb after 언제 ("언제까지 신청"),
+    else the noun just before the question word ("공모전은 언제까지")."""
+    if act := _ACT_AFTER.search(q):
+        return act.group(1)
+    match = _EVENT.search(q)
+    if not match:
+        return ""
+    word = re.sub(r"(?:은|는|이|가|을|를|의)$", "", match.group(1))
+    return "" if word in GENERIC_TERMS or len(word) < 2 else word
+
+
 def parse_question(text: str) -> Question:
     q = nfkc(text)
     years = {int(y) for y in _YEAR_FULL.findall(q)} | {2000 + int(y) for y in _YEAR_SHORT.findall(q)}
@@ -164,6 +184,7 @@ def parse_question(text: str) -> Question:
         asks_change=bool(_CHANGE.search(q)),
         asks_current=bool(_CURRENT.search(q)),
         asks_range=bool(_RANGE.search(q)),
+        event=_event(q) if qtype == "date" else "",
         quoted=tuple(p.strip() for p in re.findall(r"['‘“\"「]([^'’”\"」]{2,40})['’”\"」]", q) if p.strip()),
         lists=lists,
     )

@@ -47,12 +47,18 @@ COUNT = re.compile(
 )
 ARROW = re.compile(rf"{_NUM}\s*(?:{_COUNT_UNITS}|%|{_BIG}?\s*원)?\s*[→⇒]\s*{_NUM}\s*(?:{_BIG}\s*)?(?:{_COUNT_UNITS}|%|원)?")
 _MD = r"\d{1,2}\s*월\s*\d{1,2}\s*일"
-_DOTTED = r"(?:['’`‘]?\d{2,4}\s*\.\s*)?\d{1,2}\s*\.\s*\d{1,2}\s*(?:\.|일(?![가-힣]))?"
+_DOTTED = r"(?:['’`‘]?\d{2,4}\s*\.\s*)?\d{1,2}\s*\.\s*\d{1,2}(?!\d|\s*월)\s*(?:\.|일(?![가-힣]))?"
 _WEEKDAY = r"(?:\s*\([월화수목금토일](?:요일)?\))?"
 _TIME = r"(?:\s*\d{1,2}\s*:\s*\d{2})?"
 _ONE_DATE = rf"(?:(?:20\d{{2}}\s*년\s*)?{_MD}|{_DOTTED}){_WEEKDAY}{_TIME}"
+# A period may end on a month alone ("4월 13일(월)부터 11월까지") or run from month to month
+# ("6월부터 9월까지", "지난해 10월부터 올해 3월까지", "(5월~11월)"); a lone month is no date, so
+# a month-only end needs "까지" or a month-only start before it.
+_YEAR_LEAD = r"(?:(?:(?:20\d{2}|['’`‘]\s?\d{2})\s*[년.]|올해|금년|내년|지난해|작년)\s*)?"
+_MONTH_END = rf"{_YEAR_LEAD}\d{{1,2}}\s*월(?=\s*까지)"
 DATE = re.compile(
-    rf"{_ONE_DATE}(?:\s*(?:[~∼〜\-–]|부터)\s*(?:~\s*)?(?:{_ONE_DATE}|\d{{1,2}}\s*일{_WEEKDAY}))?(?:\s*까지)?"
+    rf"(?:{_ONE_DATE}(?:\s*(?:[~∼〜\-–]|부터)\s*(?:~\s*)?(?:{_ONE_DATE}|\d{{1,2}}\s*일{_WEEKDAY}|{_MONTH_END}))?"
+    rf"|{_YEAR_LEAD}\d{{1,2}}\s*월\s*(?:부터\s*{_MONTH_END}|[~∼〜\-–]\s*{_YEAR_LEAD}\d{{1,2}}\s*월(?!\s*\d)))(?:\s*까지)?"
 )
 PHONE = re.compile(r"0\d{1,2}\)?[\s\-)]?\d{3,4}[\s\-]\d{4}")
 # A bare figure in a table cell ("| +2,500 |"), whose unit sits in the table header ("(단위: 억원)").

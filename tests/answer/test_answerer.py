@@ -81,3 +81,11 @@ def test_count_question_keeps_counts_of_the_named_thing(answerer) -> None:  # ty
     answer = answerer.ask("AI 팩토리 선도사업 공장은 몇 개까지 늘어나나요?")
     assert answer.text is not None and "500개" in answer.text
     _check_span(answerer, answer)
+
+
+def test_relative_year_looks_past_a_release_without_that_year(answerer) -> None:  # type: ignore[no-untyped-def]
+    # 0016.txt (2026) holds a 스마트공장 table but nothing for 2027; the 2025 release's "내년" is '26년.
+    answer = answerer.ask("내년 스마트공장 예산은 얼마예요?")
+    assert answer.text is not None and "4,366억원" in answer.text
+    assert answer.citations[0].source == "000_5a375b227c424bcf.txt"
+    _check_span(answerer, answer)

@@ -288,10 +288,14 @@ def test_format_table_has_overall_then_one_row_per_type(items, predictions):
 
 
 def test_run_eval_times_each_question_and_scores(items):
+    asked: list[str] = []
+
     def ask(question: str) -> Answer:
+        asked.append(question)
         return _answer(question, None, [], [])
 
     predictions, report = run_eval(items, ask)
+    assert asked == [items[0].question] + [item.question for item in items]  # one untimed warm-up first
     assert [p["id"] for p in predictions] == [item.id for item in items]
     assert all(p["answer"] is None and p["latency_ms"] >= 0 for p in predictions)
     assert predictions[0]["question"] == items[0].question
