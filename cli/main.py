@@ -42,7 +42,6 @@ class BriefqaGroup(click.Group):
 def cli(verbose: bool) -> None:
     """briefqa — 정부 보도자료 질의응답 (question answering over Korean policy briefings)."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.INFO if verbose else logging.WARNING)  # it logs at DEBUG by default
 
 
 @cli.command()

@@ -6,6 +6,7 @@ Morphemes make "스마트공장을" match "스마트공장"; adjacent nouns are 
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +15,9 @@ import numpy as np
 
 from core.text import nfkc
 from ingest.sentences import kiwi
+
+# bm25s sets its logger to DEBUG when imported; let it inherit the application's level instead.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 TOKENIZER_NAME = "kiwi-morph-v1"
 

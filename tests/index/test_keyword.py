@@ -83,3 +83,12 @@ def test_search_restricted_to_allowed_rows_ranks_only_those(built_index: Path) -
     expected = sorted((r for r in np.flatnonzero(reference) if allowed[r]), key=lambda r: (-reference[r], r))[:5]
     hits = index.search(tokens, 5, allowed=allowed)
     assert hits and [row for row, _ in hits] == expected
+
+
+def test_bm25s_logs_at_the_application_level() -> None:
+    # bm25s sets its own logger to DEBUG on import, which printed "Building index from tokens" on every ingest.
+    import logging
+
+    import index.keyword  # noqa: F401
+
+    assert logging.getLogger("bm25s").getEffectiveLevel() == logging.getLogger().getEffectiveLevel()
