@@ -80,11 +80,11 @@ class Answerer:
             candidate = Candidate(*found) if found else None
         elif parsed.question_type in KINDS_BY_TYPE:
             candidate = self._best_figure(parsed, segments, weights)
-            if candidate is not None and self._missing_year(parsed, candidate):
+            if candidate is not None and self._missing_year(parsed, candidate.hit):
                 # "내년 예산" means another year in each release: a figure from a release that lacks the
                 # asked year is no answer, so look among the releases that have it before abstaining.
-                missing = {seg.hit.chunk.chunk_id: self._missing_year(parsed, Candidate.in_segment(seg, seg.start, seg.end, 0))
-                           for seg in segments}
+                hits_of = {seg.hit.chunk.chunk_id: seg.hit for seg in segments}
+                missing = {chunk_id: self._missing_year(parsed, hit) for chunk_id, hit in hits_of.items()}
                 dated = [seg for seg in segments if not missing[seg.hit.chunk.chunk_id]]
                 candidate = (self._best_figure(parsed, dated, weights) if dated else None) or candidate
         else:
@@ -92,7 +92,7 @@ class Answerer:
         if candidate is None:
             return Answer(question, None, parsed.question_type, passages=passages, reason=NO_ANSWER)
         # A missing year is the more useful reason to give, so it is checked first.
-        reason = self._missing_year(parsed, candidate) or (NO_ANSWER if candidate.score < self.min_confidence else "")
+        reason = self._missing_year(parsed, candidate.hit) or (NO_ANSWER if candidate.score < self.min_confidence else "")
         if reason:
             return Answer(question, None, parsed.question_type, passages=passages, reason=reason,
                           confidence=candidate.score)
@@ -122,10 +122,10 @@ class Answerer:
         facts = {doc_id: self.index.facts(doc_id=doc_id) for doc_id in texts}
         return best_figure(question, segments, texts, weights, facts)
 
-    def _missing_year(self, question: Question, candidate: Candidate) -> str:
+    def _missing_year(self, question: Question, hit: Hit) -> str:
         """An explicit year asked about must appear in the cited release, or the figure is for another year."""
-        doc_text = self.index.document_text(candidate.hit.chunk.doc_id)
-        published = candidate.hit.document.published_on[:4]
+        doc_text = self.index.document_text(hit.chunk.doc_id)
+        published = hit.document.published_on[:4]
         if question.relative_year and published.isdigit():
             # "내년 예산" in a 2026 release asks about 2027: the release must say something about 2027.
             year = int(published) + question.relative_year
@@ -135,7 +135,6 @@ class Answerer:
             if not _mentions_year(doc_text, year):
                 return NO_YEAR.format(year=year)
             if question.question_type in ("budget", "target") and not _names_an_edition(question, year):
-                hit = candidate.hit
                 context = " ".join((hit.document.title, hit.chunk.heading,
                                     doc_text[max(0, hit.chunk.start - 200):hit.chunk.end]))
                 if not _mentions_year(context, year):
