@@ -45,9 +45,12 @@ def page_vectors(embedder_spec: str, texts: list[str]) -> np.ndarray:
     from index.search import cached_embedder
 
     path = CACHE / f"autorag-{embedder_spec.replace(':', '_').replace('/', '_')}-{len(texts)}.npy"
-    if path.is_file():
-        return np.load(path)
     embedder = cached_embedder(embedder_spec)
+    if path.is_file():
+        cached = np.load(path)
+        # An embedder keeps its name across model exports: reuse the cache only if a page embeds the same.
+        if float(cached[0] @ embedder.embed_passages(texts[:1])[0]) > 0.99999:
+            return cached
     started = time.perf_counter()
     vectors = np.vstack([embedder.embed_passages(texts[i:i + 16]) for i in range(0, len(texts), 16)])
     print(f"  embedded {len(texts)} pages with {embedder_spec} in {time.perf_counter() - started:.0f} s", file=sys.stderr)

