@@ -16,12 +16,12 @@ from answer.contacts import best_contact
 from answer.evidence import Candidate, Segment, key_weights, proximity, segments_of
 from answer.fact_lists import FactList, find_fact_list, list_items
 from answer.figures import KINDS_BY_TYPE, best_figure
-from answer.general import WHERE, WHO, head_noun, named_spans, person_spans, place_spans
+from answer.general import WHERE, WHO, head_noun, labelled_place_spans, named_spans, person_spans, place_spans
 from answer.question import Question, classify_question, parse_question
 from answer.records import Answer, Citation, ListItem, Passage
 from answer.rephrase import Rephraser
 from answer.rerank import Reranker
-from core.text import fold
+from core.text import fold, nfkc
 from index.records import Hit, SearchFilters
 from index.search import BriefingIndex
 
@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 NO_ANSWER = "보도자료에서 이 질문에 대한 근거를 찾지 못했습니다."
 NO_YEAR = "보도자료에 질문한 연도({year}년)의 수치가 없습니다."
+NO_ORDINAL = "보도자료에 질문한 차수({ordinal})가 없습니다."
 
 
 
@@ -92,7 +93,9 @@ class Answerer:
         if candidate is None:
             return Answer(question, None, parsed.question_type, passages=passages, reason=NO_ANSWER)
         # A missing year is the more useful reason to give, so it is checked first.
-        reason = self._missing_year(parsed, candidate.hit) or (NO_ANSWER if candidate.score < self.min_confidence else "")
+        reason = (self._missing_year(parsed, candidate.hit)
+                  or _missing_ordinal(question, self.index.document_text(candidate.hit.chunk.doc_id))
+                  or (NO_ANSWER if candidate.score < self.min_confidence else ""))
         if reason:
             return Answer(question, None, parsed.question_type, passages=passages, reason=reason,
                           confidence=candidate.score)
@@ -144,7 +147,8 @@ class Answerer:
     # -- general and list questions -------------------------------------------------------
     def _best_clause(self, question: Question, segments: list[Segment]) -> Candidate | None:
         """A person, place or named thing when the question asks for one, else the covering clause."""
-        best: Candidate | None = None
+        best: Candidate | None = None  # the best name, place or named thing
+        clause: Candidate | None = None  # the best covering clause
         is_list = question.question_type == "list"
         limit = 110 if is_list else 80
         q = question.text
@@ -158,10 +162,12 @@ class Answerer:
             base = seg.coverage - 0.03 * seg.rank
             doc_text = self.index.document_text(seg.hit.chunk.doc_id)
             spans: list[tuple[int, int]] = []
+            labelled: set[tuple[int, int]] = set()
             if asks_who:
                 spans += person_spans(doc_text, seg.start, seg.end)
             if asks_where:
-                spans += place_spans(doc_text, seg.start, seg.end)
+                labelled = set(labelled_place_spans(doc_text, seg.start, seg.end))
+                spans += [*place_spans(doc_text, seg.start, seg.end), *labelled]
             spans += named_spans(doc_text, head, seg.start, seg.end)
             for start, end in spans:
                 words = doc_text[start:end].split()
@@ -169,17 +175,19 @@ class Answerer:
                     continue  # a span that only repeats the question answers nothing
                 if asks_where_held and words and any(fold(words[-1]).endswith(t) for t in key_terms):
                     continue  # "현장간담회에서" for "간담회는 어디에서": the event itself, not where it was held
-                score = base + 0.1 + proximity(seg, start)
+                score = base + 0.1 + proximity(seg, start) + (0.1 if (start, end) in labelled else 0.0)
                 if best is None or score > best.score:
                     best = Candidate.in_segment(seg, start, end, score)
             if is_list and len(re.findall(r"[,·ㆍ]", seg.text)) >= 3:
                 base += 0.15  # an enumeration is what a list question wants
             if asks_who or asks_where:
                 base -= 0.15  # a who/where question wants a name; a clause is the weaker fallback
-            if best is None or base > best.score:
+            if clause is None or base > clause.score:
                 start, end = _window(seg, limit)
-                best = Candidate.in_segment(seg, start, end, base)
-        return best
+                clause = Candidate.in_segment(seg, start, end, base)
+        if (asks_who or asks_where) and best is not None:
+            return best  # a name or place found in the evidence answers better than any clause
+        return clause if best is None or (clause is not None and clause.score > best.score) else best
 
     # -- records --------------------------------------------------------------------------
     def _passage(self, hit: Hit) -> Passage:
@@ -200,6 +208,19 @@ def _mentions_year(text: str, year: int) -> bool:
     """Whether ``text`` names ``year``: "2027", "'27년" or "'27." (as in '27.12.31)."""
     short = f"{year % 100:02d}"
     return bool(re.search(rf"{year}|['’`‘]\s?{short}\s*년|['’`‘]{short}\.", text))
+
+
+# "제4차", "제11회", "2차 추경": a numbered round, session or edition the question asks about.
+_ORDINAL = re.compile(r"(?<![\d.])(?:제\s*(\d{1,3})\s*(차|회|기)|(\d{1,3})\s*(차)(?=\s))")
+
+
+def _missing_ordinal(question: str, doc_text: str) -> str:
+    """"제4차 공식협상은 언제": a release that only has the 3rd round does not answer for the 4th."""
+    for match in _ORDINAL.finditer(nfkc(question)):
+        number, unit = match.group(1) or match.group(3), match.group(2) or match.group(4)
+        if not re.search(rf"(?<![\d.]){number}\s*{unit}", nfkc(doc_text)):
+            return NO_ORDINAL.format(ordinal=match.group(0).strip())
+    return ""
 
 
 def _names_an_edition(question: Question, year: int) -> bool:

@@ -67,6 +67,12 @@ _UNIT_FAMILIES = {
     "개": ("개", "개소", "개사", "개교", "곳", "기관", "종", "건"),
     "기관": ("기관", "개"),
     "개교": ("개교", "개"),
+    "개국": ("개국", "개", "국"),
+    "개사": ("개사", "개", "곳", "기업"),
+    "가구": ("가구", "세대"),
+    "세대": ("세대", "가구"),
+    "회": ("회", "차례", "번"),
+    "종": ("종", "개", "가지"),
 }
 
 
@@ -116,12 +122,20 @@ def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, we
     if question.event and names_act(question.event):
         # "신청은 언제까지": "모집을 4월 13일(월)부터 …" names the act asked about by its other name
         score += 0.12 * credit_in(clause.replace(DOT, ""), fold(question.event))
+    if question.asks_start:
+        score += 0.1 if _START_ONLY.match(after) or "부터" in value else -0.1 if value.endswith("까지") else 0.0
     if question.asks_deadline and not question.asks_range and _START_ONLY.match(after) and "까지" not in value:
         score -= 0.15  # "4월 14일(화)부터 … 접수를 시작": when it opens, not when it closes
     if question.asks_deadline and not question.asks_range and _DAY_ONLY_END.search(value):
         score -= 0.2  # "4월 13일(월)부터 24일(금)까지" hides the closing month that "4.13.~4.24." states
     if question.asks_deadline and (year_before(doc_text, span.start) is not None or value.endswith("까지")):
         score += 0.05
+    if question.asks_total:
+        # "모두 몇 곳": "신규 58개 기관을 포함하여 총 152개" — the total, not the part it includes
+        if value.lstrip().startswith(("총", "전체")) or re.search(r"(?:총|전체|합계|모두)\s*$", before):
+            score += 0.15
+        if re.match(r"\s*(?:[가-힣]{1,4}\s*)?(?:을|를)?\s*포함", after):
+            score -= 0.15
     if span.kind == "money" and question.question_type == "target":
         score -= 0.05
     if span.kind == "cell":
@@ -176,6 +190,14 @@ def best_figure(question: Question, segments: list[Segment], texts: dict[str, st
         acts = [(seg, span) for seg, span in found
                 if names_act(clause_of(texts[seg.hit.chunk.doc_id], seg, span).replace(DOT, ""))]
         found = acts or found
+    if question.count_unit and question.question_type != "date":
+        # "몇 명이 혜택": only a count in those units answers it; an amount of money never does.
+        units = _UNIT_FAMILIES.get(question.count_unit, (question.count_unit,))
+        units = (*units, "개") if question.count_unit.startswith("개") else units
+        found = [(seg, span) for seg, span in found if span.kind in ("count", "arrow")
+                 and any(u in span.text_of(texts[seg.hit.chunk.doc_id]) for u in units)]
+    elif question.asks_percent_only:
+        found = [(seg, span) for seg, span in found if "%" in span.text_of(texts[seg.hit.chunk.doc_id])]
     best: Candidate | None = None
     if question.count_unit and question.focus:
         # "여성은 몇 명": only a count in a sentence that names what is counted can answer it.

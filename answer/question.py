@@ -14,7 +14,8 @@ _REACH = re.compile(r"연락|전화|번호|이메일|메일|문의|누구|어느
 _LIST = re.compile(r"모두|전부|모든|각각|목록|나열|어떤\s*것들")
 _DATE = re.compile(r"언제|며칠|날짜|기간|일정|마감|기한|시행일|몇\s*월|몇\s*일(?!간)")
 _BUDGET = re.compile(r"예산|사업비|금액|얼마|억\s*원|지원금|자금|규모|보조금|결산|재원|출연|투자|납품대금|지원액")
-_TARGET = re.compile(r"목표|몇\s*(?:개|명|곳|개소|개교|배|건|가구|%|퍼센트)|늘리|확대|줄이|감축|높이|달성|수준|몇\s*개\s*기관|도입률|비율")
+_TARGET = re.compile(r"목표|몇\s*(?:개|명|곳|개소|개교|배|건|가구|%|퍼센트)|늘리|확대|줄이|감축|높이|달성|수준|몇\s*개\s*기관|도입률|비율"
+                     r"|얼마나\s*(?:더\s*)?(?:줄어|줄|단축|감소|향상|개선|낮아|짧아|빨라)")  # "시간이 얼마나 줄어드나요": 83%
 _PERCENT_ASK = re.compile(r"퍼센트|%|비율|증가율|몇\s*배")
 
 # Question words and function words that say nothing about which release answers it.
@@ -74,6 +75,8 @@ class Question:
     years: tuple[int, ...] = ()
     relative_year: int | None = None
     asks_percent: bool = False
+    asks_percent_only: bool = False  # "몇 퍼센트", "몇 %": nothing but a percent answers
+    asks_total: bool = False  # "모두 몇 곳", "총 얼마": the total, not a part of it
     asks_deadline: bool = False
     asks: str = ""  # contact sub-kind: phone, email, department, name
     focus: str = ""  # the noun a figure question counts or prices: "교육생은 몇 명" → "교육생"
@@ -81,6 +84,7 @@ class Question:
     asks_change: bool = False  # "얼마나 더 늘었나요": the increase, not the level
     asks_current: bool = False  # "현재 ... 어느 정도": the baseline, not the goal
     asks_range: bool = False  # "언제부터 언제까지", "기간": a period, not one day
+    asks_start: bool = False  # "언제부터 시작되나요": the first day, not the last
     quoted: tuple[str, ...] = ()  # phrases the question quotes: '초고위험 사업장'
     event: str = ""  # what a date question asks the time of: "참가 신청은 언제까지" → "신청"
     lists: str = ""  # the fact kind a list question asks for in full ("money", "contact", ...), or ""
@@ -125,9 +129,11 @@ def _contact_asks(q: str) -> str:
 _COUNT_UNIT = re.compile(r"몇\s*(개소|개교|개사|개국|개월|개|명|곳|건|회|가구|세대|척|대|톤|배|일|년|종|기관)")
 _CHANGE = re.compile(r"더\s*늘|늘었|증가(?:했|한|폭|분)|증액|얼마나\s*더|추가로|대비\s*얼마")
 _CURRENT = re.compile(r"현재|지금|현황")
-_RANGE = re.compile(r"언제부터|부터\s*언제|기간|며칠간|일정")
+# "언제부터 언제까지" asks for a period; "언제부터 시작되나요" for the day it starts.
+_RANGE = re.compile(r"언제부터\s*언제|부터\s*언제|기간|며칠간|일정")
 _NOT_FOCUS = frozenset("대비 최대 최소 연평균 연간 곳 총 전체 정부안 과정".split())
-_FOCUS = re.compile(r"([가-힣A-Za-z]{2,})\s*(?:은|는|이|가|을|를)?\s*(?:모두\s*|총\s*|전체\s*)?(?:몇|얼마)")
+_FOCUS = re.compile(r"([가-힣A-Za-z]{2,})\s*(?:은|는|이|가|을|를)?\s*"
+                    r"(?:(?:모두|총|전체|전부|통틀어|다|합쳐서|합쳐|합해서|합하면|올해|작년|내년)\s*)*(?:몇|얼마)")
 
 
 def _focus(q: str) -> str:
@@ -177,6 +183,8 @@ def parse_question(text: str) -> Question:
         years=tuple(sorted(years)),
         relative_year=relative,
         asks_percent=bool(_PERCENT_ASK.search(q)),
+        asks_percent_only=bool(re.search(r"몇\s*(?:퍼센트|%|프로(?![가-힣]))", q)),
+        asks_total=bool(re.search(r"(?:모두|총|전체|합계|통틀어|합쳐|합하면)\s*(?:[가-힣]+\s*)?(?:몇|얼마)", q)),
         asks_deadline=bool(re.search(r"언제까지|까지", q)),
         asks=_contact_asks(q) if qtype == "contact" else "",
         focus=_focus(q) if qtype in ("budget", "target", "general") else "",
@@ -184,6 +192,7 @@ def parse_question(text: str) -> Question:
         asks_change=bool(_CHANGE.search(q)),
         asks_current=bool(_CURRENT.search(q)),
         asks_range=bool(_RANGE.search(q)),
+        asks_start=bool(re.search(r"언제부터|부터\s*(?:인가|이에요|예요|인지)", q)) and not _RANGE.search(q),
         event=_event(q) if qtype == "date" else "",
         quoted=tuple(p.strip() for p in re.findall(r"['‘“\"「]([^'’”\"」]{2,40})['’”\"」]", q) if p.strip()),
         lists=lists,

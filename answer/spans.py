@@ -34,6 +34,13 @@ FOREIGN_MONEY = re.compile(
     rf"(?:{QUALIFIER_BEFORE['money']}\s*)?{_SIGN}?{_NUM}\s*(?:{_BIG}\s*(?:{_NUM}\s*{_BIG}\s*)*)?\s*(?:\$|유로|엔)"
     rf"(?:\s*{QUALIFIER_AFTER['money']})?"
 )
+# "+899억", "471억/년": 억 and 조 amounts whose 원 is left out (common in budget lists). A count unit
+# or a currency after the figure ("1억 명", "3억 달러", "4,366억원", which ingest parses) rules it out.
+BARE_EOK = re.compile(
+    rf"(?:{QUALIFIER_BEFORE['money']}\s*)?{_SIGN}?{_NUM}\s*(?:조\s*(?:{_NUM}\s*억)?|억)(?:\s*{_NUM}\s*만)?"
+    rf"(?!\s*(?:원|달러|불|유로|엔|\$|\d|[천만]|명|개|건|곳|톤|회|가구|세대|배|마리|그루|대|장|부|권|주|평|kW|MW|GW))"
+    rf"(?:\s*{QUALIFIER_AFTER['money']})?"
+)
 # Table cells in 억원/백만원 units ("| +1,500 |"): bare numbers in a row whose header names the unit.
 PERCENT = re.compile(
     rf"(?:{QUALIFIER_BEFORE['percent']}\s*)?{_SIGN}?{_NUM}\s*%\s*(?:p|포인트)?(?:\s*{QUALIFIER_AFTER['percent']})?"
@@ -56,9 +63,13 @@ _ONE_DATE = rf"(?:(?:20\d{{2}}\s*년\s*)?{_MD}|{_DOTTED}){_WEEKDAY}{_TIME}"
 # a month-only end needs "까지" or a month-only start before it.
 _YEAR_LEAD = r"(?:(?:(?:20\d{2}|['’`‘]\s?\d{2})\s*[년.]|올해|금년|내년|지난해|작년)\s*)?"
 _MONTH_END = rf"{_YEAR_LEAD}\d{{1,2}}\s*월(?=\s*까지)"
+# A deadline may name only part of a month or year: "5월초까지", "6월 말까지", "상반기까지", "연내".
+_COARSE_END = (rf"(?:{_YEAR_LEAD}\d{{1,2}}\s*월\s*(?:초|중순|하순|상순|말|중)?|{_YEAR_LEAD}(?:상반기|하반기|[1-4]\s*분기)"
+               rf"|연내|연말|연초|올해\s*(?:말|안)|금년\s*(?:말|중))(?=\s*까지)")
 DATE = re.compile(
     rf"(?:{_ONE_DATE}(?:\s*(?:[~∼〜\-–]|부터)\s*(?:~\s*)?(?:{_ONE_DATE}|\d{{1,2}}\s*일{_WEEKDAY}|{_MONTH_END}))?"
-    rf"|{_YEAR_LEAD}\d{{1,2}}\s*월\s*(?:부터\s*{_MONTH_END}|[~∼〜\-–]\s*{_YEAR_LEAD}\d{{1,2}}\s*월(?!\s*\d)))(?:\s*까지)?"
+    rf"|{_YEAR_LEAD}\d{{1,2}}\s*월\s*(?:부터\s*{_MONTH_END}|[~∼〜\-–]\s*{_YEAR_LEAD}\d{{1,2}}\s*월(?!\s*\d))"
+    rf"|{_COARSE_END})(?:\s*까지)?"
 )
 PHONE = re.compile(r"0\d{1,2}\)?[\s\-)]?\d{3,4}[\s\-]\d{4}")
 # A bare figure in a table cell ("| +2,500 |"), whose unit sits in the table header ("(단위: 억원)").
@@ -77,7 +88,7 @@ class Span:
 
 
 _PATTERNS = {
-    "money": FOREIGN_MONEY,
+    "money": re.compile(f"{FOREIGN_MONEY.pattern}|{BARE_EOK.pattern}"),
     "percent": PERCENT,
     "count": COUNT,
     "arrow": ARROW,
@@ -110,7 +121,8 @@ def find_spans(text: str, kinds: tuple[str, ...], start: int = 0, end: int | Non
 def _plausible(kind: str, value: str) -> bool:
     if kind == "date":
         # "84.9" is a decimal, but "5.18일", "4. 19.", "5.12~6.3" and "'28.12.31" are dates.
-        return bool(re.search(r"월|\.\s*\d", value)) and not re.fullmatch(r"\d+\.\d+", value.strip())
+        return (bool(re.search(r"월|\.\s*\d|반기|분기|연내|연말|연초|올해|금년", value))
+                and not re.fullmatch(r"\d+\.\d+", value.strip()))
     if kind == "count":
         return not re.fullmatch(r"\d{4}\s*년", value.strip())  # a bare year is not a count
     return True

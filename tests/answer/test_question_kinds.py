@@ -1,0 +1,128 @@
+"""Kinds of questions a held-out set found wrong: amounts without 원, totals, units that must match,
+numbered rounds, coarse deadlines, start days, and who/where answers beside a role or in a label.
+
+The end-to-end tests run on an index of three real releases (tests/data/more) that the session index
+does not hold: a supplementary budget (0007), an organisational-culture programme (0080) and an
+appointment (0077).
+"""
+
+from pathlib import Path
+
+import pytest
+
+from answer.answerer import NO_ORDINAL, Answerer, _missing_ordinal
+from answer.general import labelled_place_spans, person_spans, place_spans
+from answer.question import parse_question
+from answer.spans import find_spans
+
+BUDGET = "0007.txt"
+CULTURE = "0080.txt"
+APPOINTMENT = "0077.txt"
+
+
+@pytest.fixture(scope="module")
+def more(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, embedder) -> Answerer:  # type: ignore[no-untyped-def]
+    from index.build import ingest_paths
+    from index.search import open_index
+
+    index_dir = tmp_path_factory.mktemp("more") / "index"
+    report = ingest_paths([data_dir / "more"], index_dir, embedder)
+    assert report.ok and len(report.added) == 3, report.failures
+    return Answerer(open_index(index_dir, embedder=embedder))
+
+
+def _spans(text: str, kinds: tuple[str, ...]) -> list[str]:
+    return [text[s.start:s.end] for s in find_spans(text, kinds)]
+
+
+@pytest.mark.parametrize(("text", "amounts"), [
+    ("▴고용유지지원금(+186억, 고용보험기금),  ▴체불청산지원융자(+899억, 임금채권기금)", ["+186억", "+899억"]),
+    ("유통기업 해외진출 지원사업('26~'28, 471억/년)", ["471억"]),
+    ("재정 1조 2,000억 투입", ["1조 2,000억"]),
+])
+def test_amounts_written_without_won_are_money(text: str, amounts: list[str]) -> None:
+    assert _spans(text, ("money",)) == amounts
+
+
+@pytest.mark.parametrize("text", ["인구 1억 명이 넘는", "수출 3억 달러", "총 4,366억원 규모", "1억회 접종"])
+def test_counts_currencies_and_won_amounts_are_not_bare_amounts(text: str) -> None:
+    assert _spans(text, ("money",)) == []  # 원 and 달러 amounts are stored facts, not rule spans
+
+
+@pytest.mark.parametrize(("text", "deadline"), [
+    ("TF를 통해 5월초까지 국토부 차원의 세부 지원방안을", "5월초까지"),
+    ("6월 말까지 완료할 계획", "6월 말까지"),
+    ("'26년 하반기까지 제도를 마련", "'26년 하반기까지"),
+])
+def test_coarse_deadlines_are_dates(text: str, deadline: str) -> None:
+    assert _spans(text, ("date",)) == [deadline]
+
+
+def test_question_flags_for_kinds_of_asking() -> None:
+    assert parse_question("진단법을 쓰면 검사 시간이 얼마나 줄어드나요?").question_type == "target"
+    assert parse_question("지원 예산은 얼마나 줄어드나요?").question_type == "budget"
+    start = parse_question("현장 재수색은 언제부터 시작되나요?")
+    assert start.question_type == "date" and start.asks_start and not start.asks_range
+    period = parse_question("감독·점검은 언제부터 언제까지 실시하나요?")
+    assert period.asks_range and not period.asks_start
+    assert parse_question("지원하는 기관은 모두 몇 곳인가요?").asks_total
+    assert not parse_question("신규 조직진단 기관은 몇 곳인가요?").asks_total
+    assert parse_question("작년 수익률은 몇 퍼센트였나요?").asks_percent_only
+    assert not parse_question("도입률 목표는 얼마인가요?").asks_percent_only
+
+
+def test_a_numbered_round_must_be_in_the_release() -> None:
+    assert _missing_ordinal("CEPA 제4차 공식협상은 언제 열리나요?", "제3차 공식협상을 개최") == NO_ORDINAL.format(ordinal="제4차")
+    assert _missing_ordinal("제3차 공식협상은 언제", "제3차 공식협상을 개최") == ""
+    assert _missing_ordinal("2차 추경 규모는", "올해 2차 추경안") == ""
+    assert _missing_ordinal("3차례 회의에서", "") == ""  # a count of times, not a numbered round
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("인사혁신처(처장 최동석)는 윤주환 전 한화솔루션 상무를 산업부 국표원 기술규제협력과장으로 발탁했다", ["윤주환"]),
+    ("기술규제협력과장에 엘지전자‧한화솔루션 출신 윤주환 전 상무 임용", ["윤주환"]),
+    ("홍보대사로 활동 중인 트로트 가수 김다현도 참석해", ["김다현"]),
+    ("제1호는 우수제품구매과 장성훈 주무관이 선정되었다.", ["장성훈 주무관"]),
+    ("신임 과장은 국내외 기술 규제 업무를", []),
+])
+def test_person_spans_beside_a_former_post_or_a_role(text: str, names: list[str]) -> None:
+    assert [text[s:e] for s, e in person_spans(text)] == names
+
+
+def test_labelled_place_fields_and_words_that_are_not_places() -> None:
+    text = "□ (일시 및 장소) '26. 4. 9(목) 10:30, 국회 본관(더불어민주당 당대표실)\nㅇ 장소 : 정부세종청사 6동 대회의실\n"
+    assert [text[s:e] for s, e in labelled_place_spans(text)] == ["국회 본관(더불어민주당 당대표실)", "정부세종청사 6동 대회의실"]
+    assert labelled_place_spans("장소는 추후 공지할 예정") == []
+    text = "원료 가격이 크게 증가한 상황에서 상생협약을 맺었다. 서울 코엑스에서 열린 행사"
+    assert [text[s:e] for s, e in place_spans(text)] == ["서울 코엑스"]
+
+
+def test_an_amount_without_won_answers_a_budget_change(more: Answerer) -> None:
+    answer = more.ask("추경에서 청년일자리도약장려금은 얼마 늘었나요?")
+    assert answer.text is not None and "172억" in answer.text
+    assert answer.citations[0].source == BUDGET and answer.text in answer.citations[0].quote
+
+
+def test_a_round_the_release_does_not_have_abstains(more: Answerer) -> None:
+    answer = more.ask("고용노동부 제2회 추경에서 청년일자리도약장려금은 얼마 늘었나요?")
+    assert answer.text is None and answer.reason == NO_ORDINAL.format(ordinal="제2회")
+    assert more.ask("고용노동부 제1회 추경에서 청년일자리도약장려금은 얼마 늘었나요?").text is not None
+
+
+def test_a_total_question_gets_the_total_not_the_part(more: Answerer) -> None:
+    answer = more.ask("성평등가족부가 올해 단계별 맞춤지원을 하는 기관은 전부 합쳐 몇 곳이에요?")
+    assert answer.text is not None and "152개" in answer.text
+    part = more.ask("올해 신규로 조직진단을 받는 기관은 몇 개인가요?")
+    assert part.text is not None and "58개" in part.text
+
+
+def test_a_count_question_never_takes_an_amount_of_money(more: Answerer) -> None:
+    # 0007 gives the 고용유지지원금 increase only in money: "몇 명" has no answer there.
+    answer = more.ask("추경으로 늘어난 고용유지지원금은 몇 명이 받게 되나요?")
+    assert answer.text is None or "명" in answer.text
+
+
+def test_who_question_answers_with_the_name_beside_a_former_post(more: Answerer) -> None:
+    answer = more.ask("국가기술표준원 기술규제협력과장으로 발탁된 민간 전문가는 누구예요?")
+    assert answer.text == "윤주환"
+    assert answer.citations[0].source == APPOINTMENT
