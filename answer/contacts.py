@@ -1,10 +1,11 @@
-"""Contact questions answered from the contact-table facts extracted at ingest."""
+"""Contact questions answered from the contact-table facts extracted at ingest, or from a phone number or
+e-mail address the text gives beside what the question names ("부산본부세관(051-620-6965)")."""
 
 from __future__ import annotations
 
 import re
 
-from answer.evidence import Segment
+from answer.evidence import Segment, proximity
 from answer.question import Question
 from answer.spans import find_spans
 from core.text import fold
@@ -88,4 +89,16 @@ def best_contact(
                 hit = index.hit_at(doc_id, fact.start)
                 if hit is not None:
                     best = (hit, span[0], span[1], fact.start, fact.end, score)
+    if asks in ("phone", "email"):
+        for seg in segments:
+            doc_text = index.document_text(seg.hit.chunk.doc_id)
+            for found in find_spans(doc_text, (asks,), seg.start, seg.end):
+                if any(f.start <= found.start < f.end for f in index.facts(doc_id=seg.hit.chunk.doc_id, kind="contact")):
+                    continue  # a table row's number: scored above with its row
+                # Outside the contact table a number answers only for what the question names right
+                # before it ("부산본부세관 | … | 051-620-6965"): then it beats the release's general contact.
+                named = [m for m in seg.matched if 0 <= found.start - m[1] <= 40]
+                score = seg.coverage - 0.05 * seg.rank + 2 * proximity(seg, found.start) + 0.25
+                if named and (best is None or score > best[-1]):
+                    best = (seg.hit, found.start, found.end, seg.start, seg.end, score)
     return best

@@ -153,6 +153,11 @@ def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, we
     return score
 
 
+def _starts_only(doc_text: str, span: Span) -> bool:
+    value = span.text_of(doc_text)
+    return bool(_START_ONLY.match(doc_text[span.end:span.end + 12])) and "까지" not in value and not _RANGE_VALUE.search(value)
+
+
 def candidate_spans(question: Question, seg: Segment, doc_text: str, facts: list[Fact]) -> list[Span]:
     """The segment's figures of the kinds the question asks for: its stored facts first, then the
     figures only the sentence rules find (a rule's span that repeats a fact of its kind is dropped)."""
@@ -189,7 +194,17 @@ def best_figure(question: Question, segments: list[Segment], texts: dict[str, st
         # not the dates of the event applied for, whenever the retrieved text has such a clause.
         acts = [(seg, span) for seg, span in found
                 if names_act(clause_of(texts[seg.hit.chunk.doc_id], seg, span).replace(DOT, ""))]
-        found = acts or found
+        if question.asks_deadline and not question.asks_range:
+            # "신청은 언제까지": "4월 13일(월)부터 접수" says when it opens, never when it closes
+            acts = [(seg, span) for seg, span in acts if not _starts_only(texts[seg.hit.chunk.doc_id], span)]
+        if not acts and question.asks_deadline:
+            # No dated application clause: only a date that closes something ("…까지", a period's end)
+            # answers "언제까지 신청"; the day of the event itself does not.
+            acts = [(seg, span) for seg, span in found
+                    if _RANGE_VALUE.search(value := span.text_of(texts[seg.hit.chunk.doc_id])) or value.endswith("까지")]
+            found = acts
+        else:
+            found = acts or found
     if question.count_unit and question.question_type != "date":
         # "몇 명이 혜택": only a count in those units answers it; an amount of money never does.
         units = _UNIT_FAMILIES.get(question.count_unit, (question.count_unit,))

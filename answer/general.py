@@ -11,20 +11,25 @@ import re
 _TITLES = (
     "의원|장관|차관|주무관|사무관|연구관|서기관|교수|위원장|대표|원장|청장|처장|총리|대통령|박사|회장|과장|국장|실장|"
     "관장|이사장|소장|단장|본부장|센터장|시장|도지사|군수|구청장|총장|부총리|차관보|대사|작가|감독|선수|"
-    "사장|부사장|상무|전무|이사|부장|차장|팀장|위원|경장|경사|경위|경감|경정|총경|가수|배우|아나운서|홍보대사"
+    "사장|부사장|상무|전무|이사|부장|차장|팀장|위원|경장|경사|경위|경감|경정|총경|가수|배우|아나운서|홍보대사|"
+    "조정관|기획조정관|정책관|심의관|담당관|협력관|대변인"
 )
 # Words that stand before a title without being a name: "신임 과장", "담당 주무관".
 _NOT_NAMES = (
     "신임|전임|후임|담당|해당|관계|소속|초대|차기|당시|현직|전직|부처|일선|현장|각급|주무|우리|이번|해외|국내|정부|"
-    "기관|민간|관련|지역|상임|비상임|명예|수석|선임|책임|주관|개최|참석|방송|트로트|인기|유명|전문|공동|대표"
+    "기관|민간|관련|지역|상임|비상임|명예|수석|선임|책임|주관|개최|참석|방송|트로트|인기|유명|전문|공동|대표|"
+    "여성|남성|최초|신규|청년|외부|내부|부처|본부"
 )
 # The title may carry a particle ("장성훈 주무관이"), but not run on into another word ("의원회관").
 _AFTER_NAME = r"(?=[이은는가을를의께과와도씨]?(?:[\s,.)(]|$))"
-PERSON = re.compile(rf"(?<![가-힣])(?!(?:{_NOT_NAMES})\s)([가-힣]{{2,4}})\s?(?:{_TITLES}){_AFTER_NAME}")
+# A three-syllable name may touch its title ("홍길동과장"); a two-syllable one needs the space, since
+# "외무사무관" and "교육기획과장" are titles, not names.
+PERSON = re.compile(rf"(?<![가-힣])(?!(?:{_NOT_NAMES})\s)(?:[가-힣]{{3}}\s?|[가-힣]{{2}}\s)(?:{_TITLES}){_AFTER_NAME}")
 # "윤주환 전 한화솔루션 상무": a name, a former post's organisation, then the title.
 _FORMER = re.compile(rf"(?<![가-힣])(?!(?:{_NOT_NAMES})\s)([가-힣]{{2,4}})\s(?:전|前|현)\s(?:[가-힣A-Za-z&·]+\s){{0,3}}?(?:{_TITLES}){_AFTER_NAME}")
 # "트로트 가수 김다현", "홍보대사인 김다현도": the role first, then a three-syllable name.
-_ROLE_FIRST = re.compile(r"(?:가수|배우|홍보대사|아나운서|작가|감독|선수|방송인|개그맨|모델|셰프)\s?(?:인|이자|겸)?\s"
+_ROLE_FIRST = re.compile(r"(?:가수|배우|홍보대사|아나운서|작가|감독|선수|방송인|개그맨|모델|셰프|사무관|주무관|서기관|연구관)"
+                         r"\s?(?:인|이자|겸)?\s"
                          rf"([가-힣]{{3}}){_AFTER_NAME}")
 _PLACE_MARK = re.compile(r"(?:[’'”\"」』]\s*)?(?:에서|에 위치한|을 방문|를 방문|을 찾|를 찾|의 후원|에 소재한|에 있는)")
 # "크게 증가한 상황에서", "이 자리에서": 에서 after these says when or how, not where.

@@ -14,9 +14,9 @@ _REACH = re.compile(r"연락|전화|번호|이메일|메일|문의|누구|어느
 _LIST = re.compile(r"모두|전부|모든|각각|목록|나열|어떤\s*것들")
 _DATE = re.compile(r"언제|며칠|날짜|기간|일정|마감|기한|시행일|몇\s*월|몇\s*일(?!간)")
 _BUDGET = re.compile(r"예산|사업비|금액|얼마|억\s*원|지원금|자금|규모|보조금|결산|재원|출연|투자|납품대금|지원액")
-_TARGET = re.compile(r"목표|몇\s*(?:개|명|곳|개소|개교|배|건|가구|%|퍼센트)|늘리|확대|줄이|감축|높이|달성|수준|몇\s*개\s*기관|도입률|비율"
+_TARGET = re.compile(r"목표|몇\s*(?:개|명|곳|개소|개교|배|건|가구|%|퍼센트|점|종)|늘리|확대|줄이|감축|높이|달성|수준|몇\s*개\s*기관|도입률|비율|비중"
                      r"|얼마나\s*(?:더\s*)?(?:줄어|줄|단축|감소|향상|개선|낮아|짧아|빨라)")  # "시간이 얼마나 줄어드나요": 83%
-_PERCENT_ASK = re.compile(r"퍼센트|%|비율|증가율|몇\s*배")
+_PERCENT_ASK = re.compile(r"퍼센트|%|비율|비중|증가율|감소율|점유율|몇\s*배")
 
 # Question words and function words that say nothing about which release answers it.
 GENERIC_TERMS = frozenset(
@@ -99,7 +99,9 @@ def classify_question(text: str) -> QuestionType:
     q = nfkc(text)
     # "예보 담당자 초청연수 기간은 언제인가요": a when-question that names a 담당자 without asking how to reach one
     asks_when_only = bool(re.search(r"언제|며칠", q)) and not _REACH.search(q)
-    if _CONTACT.search(q) and not re.search(r"몇\s*(?:명|개)", q) and not asks_when_only:
+    # "이용준 사무관의 포상금은 얼마": a person named by title in a how-much question is no contact request
+    asks_figure_only = bool(re.search(r"얼마|몇", q)) and not _REACH.search(q)
+    if _CONTACT.search(q) and not re.search(r"몇\s*(?:명|개)", q) and not asks_when_only and not asks_figure_only:
         return "contact"
     if _LIST.search(q) and not re.search(r"몇|얼마", q):
         return "list"
@@ -126,7 +128,7 @@ def _contact_asks(q: str) -> str:
     return "name"
 
 
-_COUNT_UNIT = re.compile(r"몇\s*(개소|개교|개사|개국|개월|개|명|곳|건|회|가구|세대|척|대|톤|배|일|년|종|기관)")
+_COUNT_UNIT = re.compile(r"몇\s*(개소|개교|개사|개국|개월|개|명|곳|건|회|가구|세대|척|대|톤|배|일|년|종|기관|점|마리|그루|가지)")
 _CHANGE = re.compile(r"더\s*늘|늘었|증가(?:했|한|폭|분)|증액|얼마나\s*더|추가로|대비\s*얼마")
 _CURRENT = re.compile(r"현재|지금|현황")
 # "언제부터 언제까지" asks for a period; "언제부터 시작되나요" for the day it starts.

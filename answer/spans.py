@@ -69,12 +69,12 @@ _COARSE_END = (rf"(?:{_YEAR_LEAD}\d{{1,2}}\s*월\s*(?:초|중순|하순|상순|�
 DATE = re.compile(
     rf"(?:{_ONE_DATE}(?:\s*(?:[~∼〜\-–]|부터)\s*(?:~\s*)?(?:{_ONE_DATE}|\d{{1,2}}\s*일{_WEEKDAY}|{_MONTH_END}))?"
     rf"|{_YEAR_LEAD}\d{{1,2}}\s*월\s*(?:부터\s*{_MONTH_END}|[~∼〜\-–]\s*{_YEAR_LEAD}\d{{1,2}}\s*월(?!\s*\d))"
-    rf"|{_COARSE_END})(?:\s*까지)?"
+    rf"|{_COARSE_END}|(?<![\d.월])(?<!월\s)\d{{1,2}}\s*일(?=\s*까지))(?:\s*까지)?"  # "이날부터 30일까지"
 )
 PHONE = re.compile(r"0\d{1,2}\)?[\s\-)]?\d{3,4}[\s\-]\d{4}")
 # A bare figure in a table cell ("| +2,500 |"), whose unit sits in the table header ("(단위: 억원)").
 CELL = re.compile(r"(?<=\|)\s*[+△▲\-]?\d[\d,]*(?:\.\d+)?\s*(?=\|)")
-EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@ ?[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")  # "kmccvision@ korea.kr" as extracted
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +121,7 @@ def find_spans(text: str, kinds: tuple[str, ...], start: int = 0, end: int | Non
 def _plausible(kind: str, value: str) -> bool:
     if kind == "date":
         # "84.9" is a decimal, but "5.18일", "4. 19.", "5.12~6.3" and "'28.12.31" are dates.
-        return (bool(re.search(r"월|\.\s*\d|반기|분기|연내|연말|연초|올해|금년", value))
+        return (bool(re.search(r"월|\.\s*\d|반기|분기|연내|연말|연초|올해|금년|^\d{1,2}\s*일\s*까지$", value))
                 and not re.fullmatch(r"\d+\.\d+", value.strip()))
     if kind == "count":
         return not re.fullmatch(r"\d{4}\s*년", value.strip())  # a bare year is not a count

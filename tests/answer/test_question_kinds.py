@@ -126,3 +126,39 @@ def test_who_question_answers_with_the_name_beside_a_former_post(more: Answerer)
     answer = more.ask("국가기술표준원 기술규제협력과장으로 발탁된 민간 전문가는 누구예요?")
     assert answer.text == "윤주환"
     assert answer.citations[0].source == APPOINTMENT
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("아시아중남미협력담당관실 외무사무관 천병준(02-2079-6856)", ["천병준"]),
+    ("처음으로 여성 기획조정관이 임명됐다", []),
+    ("박현희 기획조정관은 행정고시 42회로", ["박현희 기획조정관"]),
+    ("교육기획과장, 기획재정담당관 등을 거쳐", []),
+])
+def test_titles_are_not_names_and_a_title_may_come_first(text: str, names: list[str]) -> None:
+    assert [text[s:e] for s, e in person_spans(text)] == names
+
+
+def test_more_question_flags() -> None:
+    assert parse_question("금융위人상에서 이용준 사무관이 받은 포상금은 얼마였나요?").question_type == "budget"
+    assert parse_question("이용준 사무관 연락처가 어떻게 되나요?").question_type == "contact"
+    share = parse_question("우수 등급을 받은 기관 비중은 얼마였나요?")
+    assert share.question_type == "target" and share.asks_percent
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("의견 청취가 이날부터 30일까지 진행되며", ["30일까지"]),
+    ("처리 기한은 최대 30일 이내", []),
+])
+def test_a_day_alone_is_a_deadline_only_before_kkaji(text: str, found: list[str]) -> None:
+    assert _spans(text, ("date",)) == found
+
+
+def test_an_email_split_by_extraction_is_still_an_email() -> None:
+    assert _spans("전자메일(kmccvision@ korea.kr)로 제출", ("email",)) == ["kmccvision@ korea.kr"]
+
+
+def test_a_phone_beside_the_named_programme_beats_the_general_contact(more: Answerer) -> None:
+    # 0007's budget table gives each programme's desk and number; its contact table names other people.
+    answer = more.ask("추경 생활안정자금융자 건은 몇 번으로 전화하면 되나요?")
+    assert answer.question_type == "contact" and answer.text == "044-202-7562"
+    assert answer.citations[0].source == BUDGET
