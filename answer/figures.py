@@ -94,6 +94,14 @@ def _adjacent_terms(question: Question, doc_text: str, span: Span) -> float:
     return min(0.05 * hits, 0.15)
 
 
+def _counted_after(question: Question, doc_text: str, span: Span) -> float:
+    """"78개 세부 이행과제", "16개 항목": the noun a count is followed by says what it counts."""
+    if span.kind not in ("count", "arrow") or not (nouns := [n for n in (question.counted, question.focus) if n]):
+        return 0.0
+    after = fold(doc_text[span.end:span.end + 12]).replace(" ", "")
+    return 0.15 if any(fold(n).replace(" ", "") in after for n in nouns) else 0.0
+
+
 def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, weights: dict[str, float]) -> float:
     value = span.text_of(doc_text)
     before = doc_text[max(0, span.start - 14):span.start]
@@ -103,6 +111,7 @@ def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, we
     if any(fold(q).replace(" ", "") in clause.replace(" ", "") for q in question.quoted):
         score += 0.15  # the clause names what the question quotes ('초고위험 사업장')
     score += proximity(seg, span.start) + _unit_fit(question, span, value) + _adjacent_terms(question, doc_text, span)
+    score += _counted_after(question, doc_text, span)
     if question.focus and not contains(fold(seg.text), fold(question.focus)):
         score -= 0.35  # "참가비를 얼마": an amount in a sentence that never names 참가비 answers something else
     if question.question_type == "target":

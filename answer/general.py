@@ -31,9 +31,14 @@ _FORMER = re.compile(rf"(?<![가-힣])(?!(?:{_NOT_NAMES})\s)([가-힣]{{2,4}})\s
 _ROLE_FIRST = re.compile(r"(?:가수|배우|홍보대사|아나운서|작가|감독|선수|방송인|개그맨|모델|셰프|사무관|주무관|서기관|연구관)"
                          r"\s?(?:인|이자|겸)?\s"
                          rf"([가-힣]{{3}}){_AFTER_NAME}")
+# "□ 성    명 : 박현희": a labelled name in a profile.
+_NAME_LABEL = re.compile(r"성\s*명\s*[:：]\s*([가-힣]{2,4})(?![가-힣])")
 _PLACE_MARK = re.compile(r"(?:[’'”\"」』]\s*)?(?:에서|에 위치한|을 방문|를 방문|을 찾|를 찾|의 후원|에 소재한|에 있는)")
 # "크게 증가한 상황에서", "이 자리에서": 에서 after these says when or how, not where.
 _NOT_PLACES = re.compile(r"(?:상황|과정|가운데|측면|분야|부문|차원|단계|시점|결과|경우|속|범위|중|면|데|점|입장|관점|자리|회의|논의)$")
+_LEADING_CLAUSE = re.compile(r"(?:[가-힣]+\s+)*?[가-힣]*(?:위해|위하여|통해|하여|하고|해서|하며|으며|면서|이날|오늘)\s+")
+# "산업 현장을 찾아": a word that only says "a place" names none.
+_BARE_PLACES = frozenset("현장 곳 장소 이곳 그곳 일대 인근 지역 현지".split())
 # "장소: 국회 본관", "(일시 및 장소) '26. 4. 9(목) 10:30, 국회 본관": a labelled place.
 _PLACE_LABEL = re.compile(r"(?:개최\s*)?(?:일시\s*[및·ㆍ,/]\s*)?장\s?소\s*(?:[)\]】>]\s*[:：]?|[:：])\s*")
 _LEADING_WHEN = re.compile(r"[^,\n]*?(?:\d{1,2}\s*:\s*\d{2}|\([월화수목금토일]\)|\d{1,2}\s*일)[^,\n]*?,\s*")
@@ -48,7 +53,7 @@ def person_spans(text: str, start: int = 0, end: int | None = None) -> list[tupl
     a former post ("윤주환 전 한화솔루션 상무") or a role ("가수 김다현") stands beside it."""
     end = len(text) if end is None else end
     spans = [m.span() for m in PERSON.finditer(text, start, end)]
-    spans += [m.span(1) for pattern in (_FORMER, _ROLE_FIRST) for m in pattern.finditer(text, start, end)]
+    spans += [m.span(1) for pattern in (_FORMER, _ROLE_FIRST, _NAME_LABEL) for m in pattern.finditer(text, start, end)]
     return spans
 
 
@@ -83,7 +88,10 @@ def place_spans(text: str, start: int = 0, end: int | None = None, reach: int = 
         s = lo + cut
         while s < mark.start() and text[s] in " ‘'“\"「『(":
             s += 1
-        if mark.start() - s >= 2 and not _NOT_PLACES.search(text[s:mark.start()]):
+        if lead := _LEADING_CLAUSE.match(text, s, mark.start()):
+            s = lead.end()  # "해소하기 위해 HD현대오일뱅크 대산공장을 방문": the place starts after the clause
+        words = text[s:mark.start()].split()
+        if mark.start() - s >= 2 and not _NOT_PLACES.search(text[s:mark.start()]) and words[-1] not in _BARE_PLACES:
             spans.append((s, mark.start()))
     return spans
 

@@ -81,6 +81,7 @@ class Question:
     asks: str = ""  # contact sub-kind: phone, email, department, name
     focus: str = ""  # the noun a figure question counts or prices: "교육생은 몇 명" → "교육생"
     count_unit: str = ""  # the unit a count question names: "몇 명" → "명", "몇 개 기관" → "개"
+    counted: str = ""  # the noun a count question counts after its unit: "몇 개 항목" → "항목"
     asks_change: bool = False  # "얼마나 더 늘었나요": the increase, not the level
     asks_current: bool = False  # "현재 ... 어느 정도": the baseline, not the goal
     asks_range: bool = False  # "언제부터 언제까지", "기간": a period, not one day
@@ -153,6 +154,25 @@ def _focus(q: str) -> str:
     return word
 
 
+_COUNTER_NOUNS = frozenset("기관 곳 개소 업체 기업 단체 사람 인원 가구 세대".split())
+_COUNTED = re.compile(r"몇\s*(?:개|곳|명|건|종)\s+([가-힣]{2,})")
+
+
+def _counted(q: str) -> str:
+    """"인증기준은 몇 개 항목인가요" → "항목": the noun right after "몇 개", less its ending."""
+    match = _COUNTED.search(q)
+    if not match:
+        return ""
+    from ingest.sentences import kiwi
+
+    tokens = kiwi().tokenize(match.group(1))
+    if not tokens or not tokens[0].tag.startswith("NN"):
+        return ""  # "몇 개 들어 있나요": a verb, not the counted thing
+    word = tokens[0].form
+    # "몇 개 기관으로": 기관, 곳, 업체 only restate the unit; they single out no figure
+    return "" if word in GENERIC_TERMS or word in _COUNTER_NOUNS or len(word) < 2 else word
+
+
 _EVENT = re.compile(r"([가-힣A-Za-z]{2,})\s*(?:은|는|이|가|을|를|의)?\s*(?:언제|며칠|몇\s*월|기간|일정|마감)")
 _ACT_AFTER = re.compile(r"(?:언제|며칠)\s*(?:부터|까지)?\s*(신청|접수|모집|공모|응모)")
 
@@ -191,6 +211,7 @@ def parse_question(text: str) -> Question:
         asks=_contact_asks(q) if qtype == "contact" else "",
         focus=_focus(q) if qtype in ("budget", "target", "general") else "",
         count_unit=(m.group(1) if (m := _COUNT_UNIT.search(q)) else ""),
+        counted=_counted(q),
         asks_change=bool(_CHANGE.search(q)),
         asks_current=bool(_CURRENT.search(q)),
         asks_range=bool(_RANGE.search(q)),

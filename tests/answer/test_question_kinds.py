@@ -162,3 +162,22 @@ def test_a_phone_beside_the_named_programme_beats_the_general_contact(more: Answ
     answer = more.ask("추경 생활안정자금융자 건은 몇 번으로 전화하면 되나요?")
     assert answer.question_type == "contact" and answer.text == "044-202-7562"
     assert answer.citations[0].source == BUDGET
+
+
+def test_the_noun_after_a_count_says_what_it_counts() -> None:
+    from answer.figures import _counted_after
+
+    question = parse_question("대량문자 전송사업자가 충족해야 하는 인증기준은 몇 개 항목인가요?")
+    assert question.counted == "항목"
+    assert parse_question("세부 이행과제가 몇 개 들어 있나요?").counted == ""  # 들어 is a verb
+    assert parse_question("평가 대상을 몇 개 기관으로 넓히나요?").counted == ""  # 기관 only restates the unit
+    text = "5개 분야(서류 적정성, 이용자관리의 적정성 등), 16개 항목(이용약관, 부정사용 차단 등)의 인증기준을 충족해야"
+    spans = find_spans(text, ("count",))
+    assert [(text[s.start:s.end], _counted_after(question, text, s)) for s in spans] == [("5개", 0.0), ("16개", 0.15)]
+
+
+def test_a_bare_word_for_place_is_no_place_and_a_profile_name_is_a_name() -> None:
+    text = "방산 산업 현장을 찾아 점검했다. 불안 우려를 해소하기 위해 HD현대오일뱅크 대산공장을 방문하여"
+    assert [text[s:e] for s, e in place_spans(text)] == ["HD현대오일뱅크 대산공장"]
+    text = "□ 성    명 : 박현희\n□ 주요경력"
+    assert [text[s:e] for s, e in person_spans(text)] == ["박현희"]
