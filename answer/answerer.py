@@ -16,7 +16,16 @@ from answer.contacts import best_contact
 from answer.evidence import Candidate, Segment, key_weights, proximity, segments_of
 from answer.fact_lists import FactList, find_fact_list, list_items
 from answer.figures import KINDS_BY_TYPE, best_figure
-from answer.general import WHERE, WHO, head_noun, labelled_place_spans, named_spans, person_spans, place_spans
+from answer.general import (
+    ROLE_WORDS,
+    WHERE,
+    WHO,
+    head_noun,
+    labelled_place_spans,
+    named_spans,
+    person_spans,
+    place_spans,
+)
 from answer.question import Question, classify_question, parse_question
 from answer.records import Answer, Citation, ListItem, Passage
 from answer.rephrase import Rephraser
@@ -176,6 +185,8 @@ class Answerer:
                 if asks_where_held and words and any(fold(words[-1]).endswith(t) for t in key_terms):
                     continue  # "현장간담회에서" for "간담회는 어디에서": the event itself, not where it was held
                 score = base + 0.1 + proximity(seg, start) + (0.1 if (start, end) in labelled else 0.0)
+                if asks_who and _role_beside(doc_text, start, end, q_folded):
+                    score += 0.1  # "홍보대사는 누구": the name next to the role the question names
                 if best is None or score > best.score:
                     best = Candidate.in_segment(seg, start, end, score)
             if is_list and len(re.findall(r"[,·ㆍ]", seg.text)) >= 3:
@@ -243,6 +254,12 @@ def _list_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if hi > lo:
             spans.append((lo, hi))
     return spans if len(bounds) > 2 else []
+
+
+def _role_beside(text: str, start: int, end: int, question: str) -> bool:
+    """Whether a title or role next to a name (within 12 characters) is one the question names."""
+    around = fold(text[max(0, start - 12):start] + " " + text[end:end + 12])
+    return any(role in question for role in ROLE_WORDS.findall(around))
 
 
 def _window(seg: Segment, limit: int) -> tuple[int, int]:

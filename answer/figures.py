@@ -73,6 +73,8 @@ _UNIT_FAMILIES = {
     "세대": ("세대", "가구"),
     "회": ("회", "차례", "번"),
     "종": ("종", "개", "가지"),
+    "필지": ("필지", "필"),
+    "필": ("필", "필지"),
 }
 
 
@@ -92,6 +94,22 @@ def _adjacent_terms(question: Question, doc_text: str, span: Span) -> float:
     window = fold(doc_text[max(0, span.start - 15):span.start])
     hits = sum(1 for t in set(question.tokens) if len(t) >= 2 and t in window)
     return min(0.05 * hits, 0.15)
+
+
+_PARTICLE_END = re.compile(r"(?:으로|로|에서|에게|에|의|이|가|은|는|을|를|과|와|도|만)$")
+
+
+def _with_counted_noun(question: Question, doc_text: str, span: Span) -> Span:
+    """"150개" → "150개 방송국" when the question names the noun the count is followed by."""
+    if span.kind != "count":
+        return span
+    match = re.match(r" ?([가-힣]{2,10})", doc_text[span.end:span.end + 12])
+    if not match:
+        return span
+    word = _PARTICLE_END.sub("", match.group(1))
+    if len(word) >= 2 and word in fold(question.text):
+        return Span(span.start, span.end + match.start(1) + len(word), span.kind)
+    return span
 
 
 def _counted_after(question: Question, doc_text: str, span: Span) -> float:
@@ -117,6 +135,8 @@ def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, we
     if question.question_type == "target":
         if _GOAL_AFTER.match(after) or value.endswith("까지"):
             score += 0.08  # a goal: "'30년 40%까지", "500개로 확대"
+        if re.match(r"\s*에서\s", after) and not question.asks_current:
+            score -= 0.15  # "기간을 12개월에서 6개월로 단축": where the change starts, not where it ends
         if "현재" in before:
             score += 0.15 if question.asks_current else -0.1  # a baseline: "현재('25년) 5% 미만"
         elif question.asks_current and (_GOAL_AFTER.match(after) or value.endswith("까지")):
@@ -171,6 +191,8 @@ def candidate_spans(question: Question, seg: Segment, doc_text: str, facts: list
     """The segment's figures of the kinds the question asks for: its stored facts first, then the
     figures only the sentence rules find (a rule's span that repeats a fact of its kind is dropped)."""
     kinds = KINDS_BY_TYPE[question.question_type]
+    if question.question_type == "date" and question.asks_time:
+        return find_spans(doc_text, ("time",), seg.start, seg.end)  # "몇 시": only a time of day answers
     if question.asks_percent and "percent" not in kinds:
         kinds = ("percent", *kinds)
     from_facts = [s for s in fact_spans(doc_text, facts, FACT_KINDS_BY_TYPE[question.question_type],
@@ -231,5 +253,6 @@ def best_figure(question: Question, segments: list[Segment], texts: dict[str, st
         score = figure_score(question, seg, span, doc_text, weights)
         if best is None or score > best.score:
             wide = widen_with_year(doc_text, span) if question.question_type != "date" else span
+            wide = _with_counted_noun(question, doc_text, wide)
             best = Candidate.in_segment(seg, wide.start, wide.end, score)
     return best

@@ -12,8 +12,10 @@ _TITLES = (
     "의원|장관|차관|주무관|사무관|연구관|서기관|교수|위원장|대표|원장|청장|처장|총리|대통령|박사|회장|과장|국장|실장|"
     "관장|이사장|소장|단장|본부장|센터장|시장|도지사|군수|구청장|총장|부총리|차관보|대사|작가|감독|선수|"
     "사장|부사장|상무|전무|이사|부장|차장|팀장|위원|경장|경사|경위|경감|경정|총경|가수|배우|아나운서|홍보대사|"
-    "조정관|기획조정관|정책관|심의관|담당관|협력관|대변인"
+    "조정관|기획조정관|정책관|심의관|담당관|협력관|관리관|기획관|대변인"
 )
+# A title or role word anywhere in a text ("홍보대사", "국제경제관리관" → "관리관").
+ROLE_WORDS = re.compile(rf"(?:{_TITLES})")
 # Words that stand before a title without being a name: "신임 과장", "담당 주무관".
 _NOT_NAMES = (
     "신임|전임|후임|담당|해당|관계|소속|초대|차기|당시|현직|전직|부처|일선|현장|각급|주무|우리|이번|해외|국내|정부|"
@@ -27,6 +29,9 @@ _AFTER_NAME = r"(?=[이은는가을를의께과와도씨]?(?:[\s,.)(]|$))"
 PERSON = re.compile(rf"(?<![가-힣])(?!(?:{_NOT_NAMES})\s)(?:[가-힣]{{3}}\s?|[가-힣]{{2}}\s)(?:{_TITLES}){_AFTER_NAME}")
 # "윤주환 전 한화솔루션 상무": a name, a former post's organisation, then the title.
 _FORMER = re.compile(rf"(?<![가-힣])(?!(?:{_NOT_NAMES})\s)([가-힣]{{2,4}})\s(?:전|前|현)\s(?:[가-힣A-Za-z&·]+\s){{0,3}}?(?:{_TITLES}){_AFTER_NAME}")
+# "문지성 재정경제부 국제경제관리관은": a name, the ministry, then a compound title.
+_NAME_ORG_TITLE = re.compile(rf"(?<![가-힣])(?!(?:{_NOT_NAMES})\s)([가-힣]{{3}})\s(?:[가-힣A-Za-z]+(?:부|청|처|원|위원회|공단|공사)\s){{1,2}}"
+                             rf"[가-힣]*(?:{_TITLES}){_AFTER_NAME}")
 # "트로트 가수 김다현", "홍보대사인 김다현도": the role first, then a three-syllable name.
 _ROLE_FIRST = re.compile(r"(?:가수|배우|홍보대사|아나운서|작가|감독|선수|방송인|개그맨|모델|셰프|사무관|주무관|서기관|연구관)"
                          r"\s?(?:인|이자|겸)?\s"
@@ -53,7 +58,7 @@ def person_spans(text: str, start: int = 0, end: int | None = None) -> list[tupl
     a former post ("윤주환 전 한화솔루션 상무") or a role ("가수 김다현") stands beside it."""
     end = len(text) if end is None else end
     spans = [m.span() for m in PERSON.finditer(text, start, end)]
-    spans += [m.span(1) for pattern in (_FORMER, _ROLE_FIRST, _NAME_LABEL) for m in pattern.finditer(text, start, end)]
+    spans += [m.span(1) for pattern in (_FORMER, _ROLE_FIRST, _NAME_LABEL, _NAME_ORG_TITLE) for m in pattern.finditer(text, start, end)]
     return spans
 
 
@@ -108,4 +113,21 @@ def named_spans(text: str, head: str, start: int = 0, end: int | None = None) ->
         return []
     end = len(text) if end is None else end
     pattern = re.compile(rf"[가-힣A-Za-z0-9·]+{re.escape(head)}")
-    return [m.span() for m in pattern.finditer(text, start, end) if m.end() - m.start() > len(head)]
+    spans = []
+    for match in pattern.finditer(text, start, end):
+        if match.end() - match.start() <= len(head):
+            continue
+        # "｢민간건설공사 표준도급계약서｣": a name in title brackets is the whole bracketed title
+        opening = max(text.rfind(o, max(start, match.start() - 40), match.start() + 1) for o in _OPENERS)
+        closing = min((c for c in (text.find(x, match.end(), min(end, match.end() + 40)) for x in _CLOSERS) if c >= 0),
+                      default=-1)
+        if opening >= 0 and closing >= 0 and not any(x in text[opening + 1:match.start()] for x in _CLOSERS):
+            spans.append((opening + 1, closing))
+        else:
+            spans.append(match.span())
+    return spans
+
+
+# Title brackets only: "< … 개요 >" in releases captions a section or table, and names nothing.
+_OPENERS = ("｢", "「", "『", "《")
+_CLOSERS = ("｣", "」", "』", "》")

@@ -12,9 +12,9 @@ from index.keyword import tokenize
 _CONTACT = re.compile(r"연락처|전화|번호|이메일|메일|문의|담당\s*(?:부서|자|과)|어느\s*(?:부서|과|팀)|부서|책임자|담당자|주무관|사무관|연구관|누구에게")
 _REACH = re.compile(r"연락|전화|번호|이메일|메일|문의|누구|어느\s*(?:부서|과|팀)|부서(?:는|가|를|에)")
 _LIST = re.compile(r"모두|전부|모든|각각|목록|나열|어떤\s*것들")
-_DATE = re.compile(r"언제|며칠|날짜|기간|일정|마감|기한|시행일|몇\s*월|몇\s*일(?!간)")
+_DATE = re.compile(r"언제|며칠|날짜|기간|일정|마감|기한|시행일|몇\s*월|몇\s*일(?!간)|몇\s*시(?!간)")
 _BUDGET = re.compile(r"예산|사업비|금액|얼마|억\s*원|지원금|자금|규모|보조금|결산|재원|출연|투자|납품대금|지원액")
-_TARGET = re.compile(r"목표|몇\s*(?:개|명|곳|개소|개교|배|건|가구|%|퍼센트|점|종)|늘리|확대|줄이|감축|높이|달성|수준|몇\s*개\s*기관|도입률|비율|비중"
+_TARGET = re.compile(r"목표|몇\s*(?:개|명|곳|개소|개교|배|건|가구|%|퍼센트|점|종|필지|그루|마리)|늘리|확대|줄이|감축|높이|달성|수준|몇\s*개\s*기관|도입률|비율|비중"
                      r"|얼마나\s*(?:더\s*)?(?:줄어|줄|단축|감소|향상|개선|낮아|짧아|빨라)")  # "시간이 얼마나 줄어드나요": 83%
 _PERCENT_ASK = re.compile(r"퍼센트|%|비율|비중|증가율|감소율|점유율|몇\s*배")
 
@@ -86,6 +86,7 @@ class Question:
     asks_current: bool = False  # "현재 ... 어느 정도": the baseline, not the goal
     asks_range: bool = False  # "언제부터 언제까지", "기간": a period, not one day
     asks_start: bool = False  # "언제부터 시작되나요": the first day, not the last
+    asks_time: bool = False  # "몇 시쯤 발생했나요": a time of day, not a date
     quoted: tuple[str, ...] = ()  # phrases the question quotes: '초고위험 사업장'
     event: str = ""  # what a date question asks the time of: "참가 신청은 언제까지" → "신청"
     lists: str = ""  # the fact kind a list question asks for in full ("money", "contact", ...), or ""
@@ -104,9 +105,12 @@ def classify_question(text: str) -> QuestionType:
     asks_figure_only = bool(re.search(r"얼마|몇", q)) and not _REACH.search(q)
     if _CONTACT.search(q) and not re.search(r"몇\s*(?:명|개)", q) and not asks_when_only and not asks_figure_only:
         return "contact"
-    if _LIST.search(q) and not re.search(r"몇|얼마", q):
-        return "list"
-    if _DATE.search(q) and not re.search(r"언제까지\s*(?:얼마|몇)|수준|줄이|단축", q):
+    if _LIST.search(q) and not re.search(r"몇|얼마|언제|며칠|어디|누구|누가", q):
+        return "list"  # not "주식을 모두 처분한 날은 언제": there 모두 qualifies the act
+    if re.search(r"누가|누구|어디|어느\s*(?:분|곳|기관|회사|기업|단체|나라|지역)", q) and not re.search(r"몇|얼마|언제|며칠", q):
+        return "general"  # "…확대를 위한 자문위원회는 누가 주재": who, whatever the topic words say
+    # "판단 기간은 몇 개월로 줄어드나요": the length of a period is a figure, not a date
+    if _DATE.search(q) and not re.search(r"언제까지\s*(?:얼마|몇)|수준|줄이|줄어|늘어|단축|몇\s*(?:개월|년|주|일간)", q):
         return "date"
     if _TARGET.search(q) and not re.search(r"예산|사업비|억\s*원", q):
         return "target"
@@ -129,7 +133,7 @@ def _contact_asks(q: str) -> str:
     return "name"
 
 
-_COUNT_UNIT = re.compile(r"몇\s*(개소|개교|개사|개국|개월|개|명|곳|건|회|가구|세대|척|대|톤|배|일|년|종|기관|점|마리|그루|가지)")
+_COUNT_UNIT = re.compile(r"몇\s*(개소|개교|개사|개국|개월|개|명|곳|건|회|가구|세대|척|대|톤|배|일|년|종|기관|점|마리|그루|가지|필지|필)")
 _CHANGE = re.compile(r"더\s*늘|늘었|증가(?:했|한|폭|분)|증액|얼마나\s*더|추가로|대비\s*얼마")
 _CURRENT = re.compile(r"현재|지금|현황")
 # "언제부터 언제까지" asks for a period; "언제부터 시작되나요" for the day it starts.
@@ -148,6 +152,8 @@ def _focus(q: str) -> str:
         # "완주자 목표를 몇 명으로": the generic head says less than the word before it
         before = re.findall(r"([가-힣A-Za-z]{2,})\s*$", q[: match.start(1)])
         word = re.sub(r"(?:의|은|는|이|가|을|를)$", "", before[0]) if before else ""
+        if word and not _is_noun(before[0]):
+            return ""  # "판단하는 기간은 몇 개월": a verb before the generic head names nothing counted
     stem = tokenize(word)
     if len(word) < 2 or not stem or any(t in GENERIC_TERMS or t in _NOT_FOCUS for t in stem):
         return ""
@@ -156,6 +162,14 @@ def _focus(q: str) -> str:
 
 _COUNTER_NOUNS = frozenset("기관 곳 개소 업체 기업 단체 사람 인원 가구 세대".split())
 _COUNTED = re.compile(r"몇\s*(?:개|곳|명|건|종)\s+([가-힣]{2,})")
+
+
+def _is_noun(word: str) -> bool:
+    from ingest.sentences import kiwi
+
+    # "교육생의" is a noun with its particle; "판단하는" (판단 + 하 + 는) is a verb form.
+    tokens = kiwi().tokenize(word)
+    return bool(tokens) and all(t.tag.startswith(("NN", "SL", "SN", "XPN", "XSN", "J")) for t in tokens)
 
 
 def _counted(q: str) -> str:
@@ -215,6 +229,7 @@ def parse_question(text: str) -> Question:
         asks_change=bool(_CHANGE.search(q)),
         asks_current=bool(_CURRENT.search(q)),
         asks_range=bool(_RANGE.search(q)),
+        asks_time=bool(re.search(r"몇\s*시(?!간|간대|대)|몇시", q)),
         asks_start=bool(re.search(r"언제부터|부터\s*(?:인가|이에요|예요|인지)", q)) and not _RANGE.search(q),
         event=_event(q) if qtype == "date" else "",
         quoted=tuple(p.strip() for p in re.findall(r"['‘“\"「]([^'’”\"」]{2,40})['’”\"」]", q) if p.strip()),

@@ -46,7 +46,8 @@ PERCENT = re.compile(
     rf"(?:{QUALIFIER_BEFORE['percent']}\s*)?{_SIGN}?{_NUM}\s*%\s*(?:p|포인트)?(?:\s*{QUALIFIER_AFTER['percent']})?"
 )
 _COUNT_UNITS = (
-    "개소|개교|개사|개국|개월|개|명|곳|건|회|가구|세대|척|대|톤|배|GW|MW|kW|㎢|㎡|ha|km|일|시간|주|종|점|권|편|차례|기관|팀|호"
+    "개소|개교|개사|개국|개월|개|명|곳|건|회|가구|세대|척|대|톤|배|GW|MW|kW|㎢|㎡|ha|km|일|시간|주|종|점|권|편|차례|기관|팀|호|"
+    "필지|그루|마리|가지"
 )
 COUNT = re.compile(
     rf"(?:{QUALIFIER_BEFORE['count']}\s*)?{_NUM}\s*(?:{_BIG}\s*)?(?:여\s*)?(?:{_COUNT_UNITS})(?!\d)"
@@ -71,6 +72,8 @@ DATE = re.compile(
     rf"|{_YEAR_LEAD}\d{{1,2}}\s*월\s*(?:부터\s*{_MONTH_END}|[~∼〜\-–]\s*{_YEAR_LEAD}\d{{1,2}}\s*월(?!\s*\d))"
     rf"|{_COARSE_END}|(?<![\d.월])(?<!월\s)\d{{1,2}}\s*일(?=\s*까지))(?:\s*까지)?"  # "이날부터 30일까지"
 )
+# A time of day: "08:25경", "오후 2시 30분".
+TIME = re.compile(r"(?:(?:오전|오후|새벽|밤)\s*\d{1,2}\s*시(?:\s*\d{1,2}\s*분)?|(?<![\d:])\d{1,2}\s*:\s*\d{2}(?![\d:]))(?:\s*경)?")
 PHONE = re.compile(r"0\d{1,2}\)?[\s\-)]?\d{3,4}[\s\-]\d{4}")
 # A bare figure in a table cell ("| +2,500 |"), whose unit sits in the table header ("(단위: 억원)").
 CELL = re.compile(r"(?<=\|)\s*[+△▲\-]?\d[\d,]*(?:\.\d+)?\s*(?=\|)")
@@ -93,6 +96,7 @@ _PATTERNS = {
     "count": COUNT,
     "arrow": ARROW,
     "date": DATE,
+    "time": TIME,
     "phone": PHONE,
     "email": EMAIL,
     "cell": CELL,

@@ -1,9 +1,9 @@
 """Kinds of questions a held-out set found wrong: amounts without 원, totals, units that must match,
 numbered rounds, coarse deadlines, start days, and who/where answers beside a role or in a label.
 
-The end-to-end tests run on an index of three real releases (tests/data/more) that the session index
-does not hold: a supplementary budget (0007), an organisational-culture programme (0080) and an
-appointment (0077).
+The end-to-end tests run on an index of four real releases (tests/data/more) that the session index
+does not hold: a supplementary budget (0007), an organisational-culture programme (0080), an
+appointment (0077) and a change of employment-crisis rules (0054).
 """
 
 from pathlib import Path
@@ -27,7 +27,7 @@ def more(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, embedder) -> 
 
     index_dir = tmp_path_factory.mktemp("more") / "index"
     report = ingest_paths([data_dir / "more"], index_dir, embedder)
-    assert report.ok and len(report.added) == 3, report.failures
+    assert report.ok and len(report.added) == 4, report.failures
     return Answerer(open_index(index_dir, embedder=embedder))
 
 
@@ -181,3 +181,40 @@ def test_a_bare_word_for_place_is_no_place_and_a_profile_name_is_a_name() -> Non
     assert [text[s:e] for s, e in place_spans(text)] == ["HD현대오일뱅크 대산공장"]
     text = "□ 성    명 : 박현희\n□ 주요경력"
     assert [text[s:e] for s, e in person_spans(text)] == ["박현희"]
+
+
+def test_who_and_when_words_decide_the_type_over_topic_words() -> None:
+    assert parse_question("외국인 증권투자 유치 확대를 위한 자문위원회는 누가 주재했나요?").question_type == "general"
+    assert parse_question("주식을 모두 처분한 날은 언제인가요?").question_type == "date"
+    assert parse_question("지원 예산을 모두 알려주세요").question_type == "list"
+
+
+def test_parcels_are_a_count_unit() -> None:
+    assert parse_question("1분기에 거래된 토지는 몇 필지였나요?").count_unit == "필지"
+    assert _spans("거래량은 약 46.2만 필지(265.4㎢)로 나타났다", ("count",)) == ["약 46.2만 필지", "265.4㎢"]
+
+
+def test_a_change_is_answered_by_where_it_ends(more: Answerer) -> None:
+    # "판단 기간을 12개월에서 6개월로 단축": 12개월 is where the change starts.
+    answer = more.ask("고용위기지역 지정요건을 판단하는 기간은 몇 개월로 줄어드나요?")
+    assert answer.text is not None and "6개월" in answer.text and "12" not in answer.text
+
+
+def test_a_count_answer_keeps_the_noun_the_question_names(more: Answerer) -> None:
+    answer = more.ask("올해 성평등 조직문화 사업으로 신규 조직진단을 받는 기관은 몇 개인가요?")
+    assert answer.text == "58개 기관"
+
+
+def test_what_time_is_answered_by_a_time_of_day(answerer) -> None:  # type: ignore[no-untyped-def]
+    assert _spans("오늘(4.12.) 08:25경, 전남 완도군 냉동창고에서; 오후 2시 30분", ("time",)) == ["08:25경", "오후 2시 30분"]
+    answer = answerer.ask("카이스트에서 열린 AI 팩토리 현장 간담회는 몇 시에 열렸나요?")
+    assert answer.question_type == "date" and answer.text == "09:30"
+
+
+def test_a_bracketed_title_is_named_whole_and_the_name_beside_the_asked_role_wins() -> None:
+    from answer.general import named_spans
+
+    text = "국토부가 ｢민간건설공사 표준도급계약서｣* 제17조에 따른 불가항력의 사태로 해석"
+    assert [text[s:e] for s, e in named_spans(text, "계약서")] == ["민간건설공사 표준도급계약서"]
+    text = "문지성 재정경제부 국제경제관리관은 4.13. 정부서울청사에서"
+    assert [text[s:e] for s, e in person_spans(text)] == ["문지성"]
