@@ -112,6 +112,21 @@ def _with_counted_noun(question: Question, doc_text: str, span: Span) -> Span:
     return span
 
 
+_CONDITION = re.compile(r"\d[\d,.]*\s*(?:점|등급|위|단계|배|%)")
+
+
+def _condition_before(question: Question, doc_text: str, span: Span) -> float:
+    """"5점을 받은 지표는 몇 개": in "총 56개 지표 중 5점 52개", the count right after the question's "5점".
+
+    A number the question itself states is a sharper tie than any word, so it outweighs the counted noun.
+    """
+    conditions = {c.replace(" ", "") for c in _CONDITION.findall(question.text)}
+    if not conditions:
+        return 0.0
+    before = doc_text[max(0, span.start - 8):span.start].replace(" ", "")
+    return 0.25 if any(c in before[-len(c) - 2:] for c in conditions) else 0.0
+
+
 def _counted_after(question: Question, doc_text: str, span: Span) -> float:
     """"78개 세부 이행과제", "16개 항목": the noun a count is followed by says what it counts."""
     if span.kind not in ("count", "arrow") or not (nouns := [n for n in (question.counted, question.focus) if n]):
@@ -129,7 +144,7 @@ def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, we
     if any(fold(q).replace(" ", "") in clause.replace(" ", "") for q in question.quoted):
         score += 0.15  # the clause names what the question quotes ('초고위험 사업장')
     score += proximity(seg, span.start) + _unit_fit(question, span, value) + _adjacent_terms(question, doc_text, span)
-    score += _counted_after(question, doc_text, span)
+    score += _counted_after(question, doc_text, span) + _condition_before(question, doc_text, span)
     if question.focus and not contains(fold(seg.text), fold(question.focus)):
         score -= 0.35  # "참가비를 얼마": an amount in a sentence that never names 참가비 answers something else
     if question.question_type == "target":

@@ -218,3 +218,13 @@ def test_a_bracketed_title_is_named_whole_and_the_name_beside_the_asked_role_win
     assert [text[s:e] for s, e in named_spans(text, "계약서")] == ["민간건설공사 표준도급계약서"]
     text = "문지성 재정경제부 국제경제관리관은 4.13. 정부서울청사에서"
     assert [text[s:e] for s, e in person_spans(text)] == ["문지성"]
+
+
+def test_a_number_the_question_states_ties_the_figure_after_it() -> None:
+    from answer.figures import _condition_before
+
+    question = parse_question("2025년 평가 때 최고점인 5점을 받은 지표는 몇 개인가요?")
+    text = "(’25년 평가) 총 56개 지표 중 5점 52개(93%), 4점 4개(7%)"
+    spans = [s for s in find_spans(text, ("count",)) if "점" not in text[s.start:s.end]]
+    assert [(text[s.start:s.end], _condition_before(question, text, s)) for s in spans] == [
+        ("총 56개", 0.0), ("52개", 0.25), ("4개", 0.0)]
