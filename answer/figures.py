@@ -78,6 +78,10 @@ _UNIT_FAMILIES = {
 }
 
 
+# Units that say what they count ("119대" are vehicles): the sentence need not name the thing again.
+_SAYS_WHAT = frozenset("대 척 마리 그루 필지 필 톤 가구 세대".split())
+
+
 def _unit_fit(question: Question, span: Span, value: str) -> float:
     if question.asks_percent:
         return 0.1 if span.kind == "percent" else -0.2
@@ -145,7 +149,7 @@ def figure_score(question: Question, seg: Segment, span: Span, doc_text: str, we
         score += 0.15  # the clause names what the question quotes ('초고위험 사업장')
     score += proximity(seg, span.start) + _unit_fit(question, span, value) + _adjacent_terms(question, doc_text, span)
     score += _counted_after(question, doc_text, span) + _condition_before(question, doc_text, span)
-    if question.focus and not contains(fold(seg.text), fold(question.focus)):
+    if question.focus and not contains(fold(seg.text), fold(question.focus)) and question.count_unit not in _SAYS_WHAT:
         score -= 0.35  # "참가비를 얼마": an amount in a sentence that never names 참가비 answers something else
     if question.question_type == "target":
         if _GOAL_AFTER.match(after) or value.endswith("까지"):
@@ -260,7 +264,7 @@ def best_figure(question: Question, segments: list[Segment], texts: dict[str, st
     elif question.asks_percent_only:
         found = [(seg, span) for seg, span in found if "%" in span.text_of(texts[seg.hit.chunk.doc_id])]
     best: Candidate | None = None
-    if question.count_unit and question.focus:
+    if question.count_unit and question.focus and question.count_unit not in _SAYS_WHAT:
         # "여성은 몇 명": only a count in a sentence that names what is counted can answer it.
         found = [(seg, span) for seg, span in found if contains(fold(seg.text), fold(question.focus))]
     for seg, span in found:

@@ -220,7 +220,7 @@ def parse_question(text: str) -> Question:
         relative_year=relative,
         asks_percent=bool(_PERCENT_ASK.search(q)),
         asks_percent_only=bool(re.search(r"몇\s*(?:퍼센트|%|프로(?![가-힣]))", q)),
-        asks_total=bool(re.search(r"(?:모두|총|전체|합계|통틀어|합쳐|합하면)\s*(?:[가-힣]+\s*)?(?:몇|얼마)", q)),
+        asks_total=bool(re.search(r"(?:모두|총|전체|합계|통틀어|합쳐|합하면|누적)\s*(?:[가-힣]+\s*){0,3}?(?:몇|얼마)", q)),
         asks_deadline=bool(re.search(r"언제까지|까지", q)),
         asks=_contact_asks(q) if qtype == "contact" else "",
         focus=_focus(q) if qtype in ("budget", "target", "general") else "",

@@ -1,9 +1,9 @@
 """Kinds of questions a held-out set found wrong: amounts without 원, totals, units that must match,
 numbered rounds, coarse deadlines, start days, and who/where answers beside a role or in a label.
 
-The end-to-end tests run on an index of four real releases (tests/data/more) that the session index
+The end-to-end tests run on an index of five real releases (tests/data/more) that the session index
 does not hold: a supplementary budget (0007), an organisational-culture programme (0080), an
-appointment (0077) and a change of employment-crisis rules (0054).
+appointment (0077), a change of employment-crisis rules (0054) and a bus-lane crackdown (0057).
 """
 
 from pathlib import Path
@@ -27,7 +27,7 @@ def more(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, embedder) -> 
 
     index_dir = tmp_path_factory.mktemp("more") / "index"
     report = ingest_paths([data_dir / "more"], index_dir, embedder)
-    assert report.ok and len(report.added) == 4, report.failures
+    assert report.ok and len(report.added) == 5, report.failures
     return Answerer(open_index(index_dir, embedder=embedder))
 
 
@@ -228,3 +228,12 @@ def test_a_number_the_question_states_ties_the_figure_after_it() -> None:
     spans = [s for s in find_spans(text, ("count",)) if "점" not in text[s.start:s.end]]
     assert [(text[s.start:s.end], _condition_before(question, text, s)) for s in spans] == [
         ("총 56개", 0.0), ("52개", 0.25), ("4개", 0.0)]
+
+
+def test_a_unit_that_says_what_it_counts_needs_no_noun_in_the_sentence(more: Answerer) -> None:
+    # "승차정원미준수 106대, 차종위반 13대, 총 119대 단속하였다": 대 are the vehicles the question asks about.
+    answer = more.ask("버스전용차로 합동단속 때 단속된 차량은 모두 몇 대였나요?")
+    assert answer.text is not None and "119대" in answer.text
+    assert answer.citations[0].source == "0057.txt"
+    assert parse_question("관광사업체 융자를 늘리면 전체 융자 규모는 얼마가 되나요?").asks_total
+    assert parse_question("지난해까지 누적 몇 명이 발생했나요?").asks_total
