@@ -227,9 +227,11 @@ _ORDINAL = re.compile(r"(?<![\d.])(?:제\s*(\d{1,3})\s*(차|회|기)|(\d{1,3})\s
 
 def _missing_ordinal(question: str, doc_text: str) -> str:
     """"제4차 공식협상은 언제": a release that only has the 3rd round does not answer for the 4th."""
-    for match in _ORDINAL.finditer(nfkc(question)):
+    ordinals = list(_ORDINAL.finditer(nfkc(question)))
+    text = nfkc(doc_text) if ordinals else ""
+    for match in ordinals:
         number, unit = match.group(1) or match.group(3), match.group(2) or match.group(4)
-        if not re.search(rf"(?<![\d.]){number}\s*{unit}", nfkc(doc_text)):
+        if not re.search(rf"(?<![\d.]){number}\s*{unit}", text):
             return NO_ORDINAL.format(ordinal=match.group(0).strip())
     return ""
 

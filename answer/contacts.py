@@ -76,9 +76,10 @@ def best_contact(
     for seg in segments:
         doc_cover[seg.hit.chunk.doc_id] = max(doc_cover.get(seg.hit.chunk.doc_id, 0.0), seg.coverage)
     asks = question.asks or "name"
+    rows = {doc_id: index.facts(doc_id=doc_id, kind="contact") for doc_id in doc_rank}
     best = None
     for doc_id, rank in doc_rank.items():
-        for fact in index.facts(doc_id=doc_id, kind="contact"):
+        for fact in rows[doc_id]:
             span = _field_span(fact, asks) or _field_span(fact, "name") or _field_span(fact, "phone")
             if span is None:
                 continue
@@ -93,7 +94,7 @@ def best_contact(
         for seg in segments:
             doc_text = index.document_text(seg.hit.chunk.doc_id)
             for found in find_spans(doc_text, (asks,), seg.start, seg.end):
-                if any(f.start <= found.start < f.end for f in index.facts(doc_id=seg.hit.chunk.doc_id, kind="contact")):
+                if any(f.start <= found.start < f.end for f in rows.get(seg.hit.chunk.doc_id, [])):
                     continue  # a table row's number: scored above with its row
                 # Outside the contact table a number answers only for what the question names right
                 # before it ("부산본부세관 | … | 051-620-6965"): then it beats the release's general contact.
