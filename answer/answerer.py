@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import re
 
 from answer.contacts import best_contact
@@ -27,7 +28,8 @@ from answer.general import (
     place_spans,
 )
 from answer.question import Question, classify_question, parse_question
-from answer.records import Answer, Citation, ListItem, Passage
+from answer.reader import Reader, ReadSpan, default_reader
+from answer.records import NO_ANSWER, Answer, Citation, ListItem, Passage
 from answer.rephrase import Rephraser
 from answer.rerank import Reranker
 from core.text import fold, nfkc
@@ -36,7 +38,6 @@ from index.search import BriefingIndex
 
 logger = logging.getLogger(__name__)
 
-NO_ANSWER = "보도자료에서 이 질문에 대한 근거를 찾지 못했습니다."
 NO_YEAR = "보도자료에 질문한 연도({year}년)의 수치가 없습니다."
 NO_ORDINAL = "보도자료에 질문한 차수({ordinal})가 없습니다."
 
@@ -47,7 +48,8 @@ class Answerer:
 
     def __init__(self, index: BriefingIndex, top_k: int = 10, min_confidence: float = 0.25,
                  evidence_depth: int = 8, reranker: Reranker | None = None,
-                 rephraser: Rephraser | None = None) -> None:
+                 rephraser: Rephraser | None = None, reader: Reader | None | str = "default",
+                 reader_depth: int = 5, reader_docs: int = 1, reader_checks: bool | None = None) -> None:
         if top_k <= 0:
             raise ValueError(f"top_k must be positive, got {top_k}")
         self.index = index
@@ -56,6 +58,18 @@ class Answerer:
         self.evidence_depth = evidence_depth
         self.reranker = reranker  # optional: reorders the retrieved hits (answer.rerank)
         self.rephraser = rephraser  # optional: a grounded LLM sentence beside the answer (answer.rephrase)
+        # the trained reader (answer.reader) picks spans and abstains; None answers by the rules alone
+        self.reader = default_reader() if reader == "default" else reader
+        self.reader_depth = reader_depth
+        # the reader reads the passages of the first ``reader_docs`` releases retrieved (0: every release
+        # among the first ``reader_depth`` passages): its margins are against each passage's own
+        # no-answer score, so they rank spans within a release better than across releases
+        self.reader_docs = reader_docs
+        if reader_checks is None:
+            from core.settings import get_settings
+
+            reader_checks = get_settings().reader != "bare"
+        self.reader_checks = reader_checks  # the year/round checks and fact lists around the reader
 
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Passage]:
         return [self._passage(h) for h in self.index.search(query, k or self.top_k, filters)]
@@ -77,12 +91,44 @@ class Answerer:
         passages = [self._passage(h) for h in hits]
         if not hits:
             return Answer(question, None, parsed.question_type, passages=passages, reason=NO_ANSWER)
+        if self.reader is not None and not self.reader_checks:  # the reader alone (an ablation)
+            read, margin = self._read(question, parsed, hits, passages)
+            return read if margin >= self.reader.bare_threshold else self._abstain(read, passages)
         if parsed.lists:
             found = find_fact_list(self.index, parsed, hits[: self.evidence_depth], filters)
             if found is not None:
                 return self._fact_list_answer(question, found, hits, passages)
             # No stored fact of that kind in scope: answer as the question reads without "모두".
             parsed = dataclasses.replace(parsed, question_type=classify_question(question))
+        ruled = self._rules(question, parsed, hits, passages)
+        if self.reader is None or parsed.question_type == "contact":
+            # contacts are answered from the contact tables read at ingest (answer.contacts), which the
+            # reader, trained on sentences, reads worse
+            return ruled
+        read, margin = self._read(question, parsed, hits, passages)
+        return self.reader.combine(ruled, read, margin)
+
+    def candidates(self, question: str) -> tuple[Answer, Answer, float]:
+        """The rules' answer, the reader's best span (checked, before any threshold) and its margin:
+        what :meth:`Reader.combine` decides between (``training.calibrate`` fits its thresholds)."""
+        parsed = parse_question(question)
+        hits = self._retrieve(question, self.top_k, None)
+        passages = [self._passage(h) for h in hits]
+        if parsed.lists:
+            parsed = dataclasses.replace(parsed, question_type=classify_question(question))
+        if not hits or parsed.question_type == "contact":
+            ruled = (self._rules(question, parsed, hits, passages) if hits else
+                     Answer(question, None, parsed.question_type, passages=passages, reason=NO_ANSWER))
+            return ruled, Answer(question, None, parsed.question_type, passages=passages, reason=NO_ANSWER), -math.inf
+        return (self._rules(question, parsed, hits, passages), *self._read(question, parsed, hits, passages))
+
+    def _abstain(self, read: Answer, passages: list[Passage]) -> Answer:
+        reason = read.reason or NO_ANSWER
+        return Answer(read.question, None, read.question_type, passages=passages, reason=reason,
+                      confidence=read.confidence)
+
+    def _rules(self, question: str, parsed: Question, hits: list[Hit], passages: list[Passage]) -> Answer:
+        """The hand-written path: scored figure, contact and clause candidates in the retrieved passages."""
         weights = key_weights(self.index, parsed)
         segments = segments_of(self.index, parsed, hits[: self.evidence_depth], weights)
         if parsed.question_type == "contact":
@@ -117,6 +163,62 @@ class Answerer:
                  for s, e in _list_spans(doc_text, candidate.start, candidate.end)] if parsed.question_type == "list" else []
         return Answer(question, text, parsed.question_type, citations, passages, confidence=round(candidate.score, 4),
                       items=items)
+
+    def _read(self, question: str, parsed: Question, hits: list[Hit],
+              passages: list[Passage]) -> tuple[Answer, float]:
+        """The reader's best span over the first passages and its margin over no-answer (no threshold
+        applied); an abstention with margin -inf when there is no span.
+
+        A span whose release lacks the year or the numbered round the question asks about is passed
+        over (the year and round checks below), so "2027년 예산" is not answered with 2026's figure."""
+        first = {h.chunk.doc_id for h in hits[: self.reader_docs]} if self.reader_docs else None
+        views = self._views([h for h in hits[: self.reader_depth] if first is None or h.chunk.doc_id in first])
+        spans = self.reader.read(question, [text for _hit, _base, text in views])  # type: ignore[union-attr]
+        reason = ""
+        best: ReadSpan | None = None
+        for span in spans[:10]:
+            hit = views[span.passage][0]
+            doc_text = self.index.document_text(hit.chunk.doc_id)
+            if self.reader_checks and not _fits_type(parsed.question_type, views[span.passage][2][span.start:span.end]):
+                continue
+            found = self.reader_checks and (self._missing_year(parsed, hit) or _missing_ordinal(question, doc_text))
+            if found:
+                reason = reason or found
+                continue
+            best = span
+            break
+        if best is None:
+            return Answer(question, None, parsed.question_type, passages=passages,
+                          reason=reason or NO_ANSWER), -math.inf
+        hit, base, _text = views[best.passage]
+        doc_text = self.index.document_text(hit.chunk.doc_id)
+        start, end = base + best.start, base + best.end
+        # only the sentence the span stands in supports the answer; the other passages stay in ``passages``
+        citations = [self._citation(hit, *_sentence_of(doc_text, start, end, base, base + len(_text)), doc_text)]
+        items = [ListItem(doc_text[s:e], self._citation(hit, s, e, doc_text))
+                 for s, e in _list_spans(doc_text, start, end)] if parsed.question_type == "list" else []
+        return Answer(question, doc_text[start:end], parsed.question_type, citations, passages,
+                      confidence=round(best.probability, 4), items=items), best.margin
+
+    def _views(self, hits: list[Hit], margin: int = 120) -> list[tuple[Hit, int, str]]:
+        """What the reader reads: each hit's chunk with up to ``margin`` characters of its release on
+        either side (a table's header, the sentence before), overlapping views of a release merged;
+        (hit, offset of the view in the release, text), in the order of the hits."""
+        views: list[list] = []
+        for hit in hits:
+            doc_text = self.index.document_text(hit.chunk.doc_id)
+            lo = max(0, hit.chunk.start - margin)
+            lo = max(lo, doc_text.rfind("\n", lo, hit.chunk.start) + 1) if "\n" in doc_text[lo:hit.chunk.start] else lo
+            hi = min(len(doc_text), hit.chunk.end + margin)
+            cut = doc_text.find("\n", hit.chunk.end, hi)
+            hi = cut if cut >= 0 else hi
+            for view in views:
+                if view[0].chunk.doc_id == hit.chunk.doc_id and lo <= view[2] and hi >= view[1]:
+                    view[1], view[2] = min(view[1], lo), max(view[2], hi)
+                    break
+            else:
+                views.append([hit, lo, hi])
+        return [(hit, lo, self.index.document_text(hit.chunk.doc_id)[lo:hi]) for hit, lo, hi in views]
 
     def _fact_list_answer(self, question: str, found: FactList, hits: list[Hit], passages: list[Passage]) -> Answer:
         """Every fact the list question asks for, each cited; the short answer joins the first ones."""
@@ -262,6 +364,31 @@ def _role_beside(text: str, start: int, end: int, question: str) -> bool:
     """Whether a title or role next to a name (within 12 characters) is one the question names."""
     around = fold(text[max(0, start - 12):start] + " " + text[end:end + 12])
     return any(role in question for role in ROLE_WORDS.findall(around))
+
+
+_PHONE = re.compile(r"\d{2,4}\s*[-)]\s*\d{3,4}\s*-\s*\d{4}")
+_ASCII_DIGIT = re.compile(r"[0-9]")  # "➌" is a digit to str.isdigit, not a figure
+_DATE_WORD = re.compile(r"\d|[월일년]|분기|상반기|하반기|연말|연초|말|초|중순|이내|부터|까지")
+
+
+def _fits_type(question_type: str, span: str) -> bool:
+    """Whether a reader span has the shape its question asks for: a figure for an amount or a target
+    (never a phone number), a date word for a date. Names, places and contacts are not checked."""
+    if question_type in ("budget", "target"):
+        return bool(_ASCII_DIGIT.search(span)) and not _PHONE.search(span)
+    if question_type == "date":
+        return bool(_DATE_WORD.search(span)) and not _PHONE.search(span)
+    return True
+
+
+def _sentence_of(text: str, start: int, end: int, view_start: int, view_end: int) -> tuple[int, int]:
+    """The sentence, line or table row around ``text[start:end]``, within the view: the quote cited."""
+    lo = max(view_start, text.rfind("\n", 0, start) + 1, text.rfind(". ", 0, start) + 1)
+    nl = [i for i in (text.find("\n", end), text.find(". ", end)) if i >= 0]
+    hi = min(view_end, min(nl) + 1 if nl else view_end)
+    while lo < start and text[lo].isspace():
+        lo += 1
+    return lo, max(hi, end)
 
 
 def _window(seg: Segment, limit: int) -> tuple[int, int]:

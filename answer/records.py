@@ -9,6 +9,8 @@ QuestionType = Literal["budget", "target", "contact", "date", "general", "list"]
 QUESTION_TYPES: tuple[QuestionType, ...] = ("budget", "target", "contact", "date", "general", "list")
 
 
+NO_ANSWER = "보도자료에서 이 질문에 대한 근거를 찾지 못했습니다."  # the reason given when nothing supports an answer
+
 @dataclass(frozen=True, slots=True)
 class Citation:
     """A cited span: ``start``/``end`` are character offsets into the document's extracted text."""

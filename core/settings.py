@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # A sentence-transformers CrossEncoder (local folder or installed model package) that reorders the
     # retrieved passages before answering; empty turns reranking off. No Korean cross-encoder is bundled.
     reranker: str = ""
+    # "trained": the reader in models/reader picks the answer span and abstains, with the year/round
+    # checks and stored fact lists around it; "bare": the reader alone (for ablations); "off": rules alone
+    reader: str = Field("trained", pattern="^(trained|bare|off)$")
+    reader_threads: int = Field(0, ge=0)  # 0: onnxruntime's default
     # An OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) that may rephrase cited answers;
     # empty turns it off. Its sentence is kept only when every number and name is in a cited passage.
     llm_url: str = ""

