@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     reranker: str = ""
     # "trained": the reader in models/reader picks the answer span and abstains, with the year/round
     # checks and stored fact lists around it; "bare": the reader alone (for ablations); "off": rules alone
+    # Each file is parsed in a worker process capped at this address space (MB; 0 parses in-process,
+    # unisolated) and this time, so a decompression bomb or a stuck parser costs only that file.
+    parse_memory_mb: int = Field(1536, ge=0)
+    parse_timeout_s: float = Field(60.0, gt=0)
     reader: str = Field("trained", pattern="^(trained|bare|off)$")
     reader_threads: int = Field(0, ge=0)  # 0: onnxruntime's default
     # An OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) that may rephrase cited answers;

@@ -42,10 +42,10 @@ from ingest.pipeline import (
     LoadedBriefing,
     collect_files,
     content_hash,
-    load_briefing,
     read_source,
     release_key,
 )
+from ingest.sandbox import BoundedLoader
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +95,21 @@ def ingest_paths(
     on_files_found: Progress | None = None,
     on_chunks_found: Progress | None = None,
     delete_ids: list[str] | None = None,
+    parse_memory_mb: int | None = None,
+    parse_timeout_s: float | None = None,
 ) -> IngestReport:
     """Add or update the files under ``paths`` (and drop ``delete_ids``) in a new index version.
 
     ``on_files_found``/``on_chunks_found`` get the totals (for progress bars) before the work they count.
+    Files are parsed in a capped worker process (``ingest.sandbox``; limits from the settings
+    ``BRIEFQA_PARSE_MEMORY_MB`` and ``BRIEFQA_PARSE_TIMEOUT_S`` unless given).
     """
+    if parse_memory_mb is None or parse_timeout_s is None:
+        from core.settings import get_settings
+
+        settings = get_settings()
+        parse_memory_mb = settings.parse_memory_mb if parse_memory_mb is None else parse_memory_mb
+        parse_timeout_s = settings.parse_timeout_s if parse_timeout_s is None else parse_timeout_s
     started = time.perf_counter()
     report = IngestReport()
     sources, report.failures = collect_files(paths)
@@ -113,7 +123,9 @@ def ingest_paths(
         known = known_passages(old.store) if old and sources and old.embedder == embedder.name else {}
         ahead = EmbedAhead(embedder, known)
         try:
-            loaded = _load_and_embed_ahead(sources, chunk_chars, old_docs, old_dups, ahead, report, on_file)
+            with BoundedLoader(parse_memory_mb, parse_timeout_s) as loader:
+                loaded = _load_and_embed_ahead(sources, chunk_chars, old_docs, old_dups, ahead, report, on_file,
+                                               loader)
             _finish(index_dir, embedder, old, loaded, old_docs, old_dups, delete_ids, ahead, known, report,
                     on_chunk, on_chunks_found)
         finally:
@@ -127,7 +139,7 @@ def ingest_paths(
 
 def _load_and_embed_ahead(
     sources: list, chunk_chars: int, old_docs: dict, old_dups: dict, ahead: EmbedAhead, report: IngestReport,
-    on_file: Progress | None,
+    on_file: Progress | None, loader: BoundedLoader,
 ) -> list[LoadedBriefing]:
     """Parse the new and changed files; each one's passages start embedding as soon as it is parsed.
 
@@ -144,7 +156,7 @@ def _load_and_embed_ahead(
             if known is not None and known.content_hash == digest:
                 report.unchanged.append(source.doc_id)
             else:
-                item = load_briefing(source, chunk_chars, data)
+                item = loader.load(source, chunk_chars, data)
                 loaded.append(item)
                 key = release_key(item.briefing)
                 if not key or releases.setdefault(key, item.briefing.format) == item.briefing.format:

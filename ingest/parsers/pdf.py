@@ -116,6 +116,9 @@ def _page_text(lines: list[_Line], tables: list[tuple[Rect, list[str]]], furnitu
     return "\n".join(out)
 
 
+MAX_PAGES = 1000
+
+
 def parse_pdf(path: Path, data: bytes) -> ParsedDocument:
     """Read a PDF briefing; ``page_starts`` holds where each page begins in the text."""
     try:
@@ -127,6 +130,8 @@ def parse_pdf(path: Path, data: bytes) -> ParsedDocument:
             raise ParseError(path, "PDF is password-protected (encrypted); ask for an unlocked copy")
         if doc.page_count == 0:
             raise ParseError(path, "PDF has no pages")
+        if doc.page_count > MAX_PAGES:  # a release runs to tens of pages; thousands cost minutes each
+            raise ParseError(path, f"PDF has {doc.page_count:,} pages, over the {MAX_PAGES:,}-page limit")
         pages = [_page_items(page) for page in doc]
         furniture = _furniture([lines for lines, _ in pages])
         text = ""
