@@ -210,8 +210,10 @@ def serve(index: Path | None, host: str, port: int, workers: int, reranker: str 
                                                 "stream": "ext://sys.stdout"}
     log_config["loggers"]["briefqa.access"] = {"handlers": ["briefqa_access"], "level": "INFO", "propagate": False}
     log_config["loggers"]["uvicorn.access"]["level"] = "WARNING"  # replaced by briefqa.access
+    # X-Forwarded-For is honoured only from BRIEFQA_TRUSTED_PROXIES (uvicorn trusts 127.0.0.1 by default)
+    proxies = {"proxy_headers": bool(settings.trusted_proxies), "forwarded_allow_ips": settings.trusted_proxies}
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config)
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config, **proxies)
         return
     # Workers are new processes that build the app from get_settings(): hand --index on through the env.
     os.environ["BRIEFQA_INDEX"] = str(settings.index_dir.resolve())
@@ -220,7 +222,7 @@ def serve(index: Path | None, host: str, port: int, workers: int, reranker: str 
     # (5 s) killed busy workers under load (an upload being embedded while 50 clients query on 2 cores),
     # dropping every request in flight on them; a hung worker is still replaced, only later.
     uvicorn.run("api.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_config=log_config, timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_S)
+                log_config=log_config, timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_S, **proxies)
 
 
 @cli.command(name="eval")

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # Origins allowed by CORS, comma-separated or a JSON list; empty keeps CORS closed.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     ask_rate_per_minute: int = Field(60, ge=0)  # per client on /api/ask; 0 turns the limit off
+    # Addresses (comma-separated IPs or CIDRs) of reverse proxies whose X-Forwarded-For names the real
+    # client; empty trusts none, so a local process cannot dodge the rate limit by sending that header.
+    trusted_proxies: str = ""
     # A sentence-transformers CrossEncoder (local folder or installed model package) that reorders the
     # retrieved passages before answering; empty turns reranking off. No Korean cross-encoder is bundled.
     reranker: str = ""

@@ -7,6 +7,7 @@ import io
 import struct
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -146,6 +147,47 @@ CRAFTED = {
     "huge_page_count.pdf": pdf_huge_page_count,
     "nul_bytes.txt": nul_bytes_txt,
     "bad_utf16.txt": bad_utf16_txt,
+}
+
+
+# Bombs: built when a test needs them, never written to tests/data (one is 200 KB that inflates to 64 MB).
+_FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+_PAGE = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R"
+         b" /Resources << /Font << /F1 %d 0 R >> >> >>")
+
+
+def _stream(data: bytes) -> bytes:
+    body = zlib.compress(data, 9)
+    return b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(body) + body + b"\nendstream"
+
+
+def pdf_flate_bomb(inflated_mb: float = 64.0) -> bytes:
+    """One page whose content stream is ``inflated_mb`` MB of text operators, compressed ~1000:1."""
+    op = b"BT /F1 1 Tf 10 10 Td (AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA) Tj ET\n"
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                 _PAGE % (4, 5), _stream(op * int(inflated_mb * 1024 * 1024 / len(op))), _FONT],
+                b"<< /Size 6 /Root 1 0 R >>")
+
+
+def pdf_many_pages(pages: int = 5000) -> bytes:
+    """``pages`` real pages sharing one small content stream."""
+    kids = b" ".join(b"%d 0 R" % (5 + i) for i in range(pages))
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+                 _stream(b"BT /F1 12 Tf 72 720 Td (page) Tj ET\n"), _FONT] + [_PAGE % (3, 4)] * pages,
+                b"<< /Size %d /Root 1 0 R >>" % (pages + 5))
+
+
+def pdf_deep_nesting(depth: int = 20000) -> bytes:
+    """A page dictionary holding arrays nested ``depth`` deep."""
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Junk " + b"[" * depth + b"]" * depth
+                 + b" >>"], b"<< /Size 4 /Root 1 0 R >>")
+
+
+BOMBS = {
+    "flate_bomb.pdf": pdf_flate_bomb,
+    "many_pages.pdf": pdf_many_pages,
+    "deep_nesting.pdf": pdf_deep_nesting,
 }
 
 
