@@ -105,6 +105,8 @@ class Answerer:
             # contacts are answered from the contact tables read at ingest (answer.contacts), which the
             # reader, trained on sentences, reads worse
             return ruled
+        if self.reader.busy():  # shed load: the rules' answer, which the reader only refines
+            return dataclasses.replace(ruled, confidence=min(ruled.confidence, 1.0))
         read, margin = self._read(question, parsed, hits, passages)
         return self.reader.combine(ruled, read, margin)
 

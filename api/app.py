@@ -48,7 +48,13 @@ def create_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
         # state we serve ("no_index", 503 until 'briefqa ingest'); a corrupt or mismatched one is
         # refused here, so the server never starts on an index it would answer wrongly from.
         try:
-            check_index(holder.get())
+            answerer = holder.get()
+            check_index(answerer)
+            if answerer.index.chunks:
+                # One untimed ask loads what the first requests would otherwise load together (Kiwi's
+                # model, the reader's first run), so no user waits for it and concurrent first asks
+                # do not each pay it.
+                answerer.ask(WARM_UP_QUESTION)
         except IndexNotFound as exc:
             logger.warning("starting in no_index mode: %s", exc)
         except Exception as exc:
@@ -78,6 +84,9 @@ def create_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
 
         app = gr.mount_gradio_app(app, build_ui(holder.get), path="/")
     return app
+
+
+WARM_UP_QUESTION = "올해 예산은 얼마인가요?"
 
 
 def check_index(answerer: Answerer) -> None:

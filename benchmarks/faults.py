@@ -2,6 +2,10 @@
 
     .venv/bin/python benchmarks/faults.py --index /tmp/rel-index [--fuzz-seconds 60] [--load-seconds 60]
 
+Every crafted hostile file (tests/reliability/crafted.py, bombs at full size) is parsed in the capped
+worker that ingest and uploads use (``ingest.sandbox``), with its time, the worker's peak RSS and its
+named result printed per file.
+
 Each fault runs on a private copy of ``--index``. With ``--load-seconds`` the load test of
 ``benchmarks/load.py`` runs first, and one table sums up both: load held, faults survived, bad inputs
 tried, documents lost. Exit 0 only when everything held. Needs root for the tmpfs mount of the
@@ -351,6 +355,62 @@ def run_fuzz(seconds: float, seed: int = 0) -> FuzzResult:
 KILL_POINTS = ("1s", "3s", "publish:1:before", "publish:1:after", "publish:2:after")
 
 
+@dataclass
+class HostileResult:
+    name: str
+    size_bytes: int
+    seconds: float
+    peak_rss_mb: float
+    result: str  # "read" or the named reason it was refused
+    within_limits: bool
+
+
+def _peak_rss(pids: Callable[[], list[int]], stop: Any, peak: list[float]) -> None:
+    while not stop.is_set():
+        peak[0] = max(peak[0], sum(load.rss_mb(pid) for pid in pids()))
+        stop.wait(0.02)
+
+
+def run_hostile(memory_mb: int = 1536, timeout_s: float = 60.0) -> list[HostileResult]:
+    """Each crafted file, bombs at full size, through one capped worker (a fresh one after a breach)."""
+    import threading
+
+    sys.path.insert(0, str(ROOT / "tests" / "reliability"))
+    import crafted
+
+    from core.errors import ParseError
+    from ingest.pipeline import SourceFile
+    from ingest.sandbox import BoundedLoader
+
+    builders = {**crafted.CRAFTED, **crafted.BOMBS, **crafted.FULL_SIZE}
+    results: list[HostileResult] = []
+    with tempfile.TemporaryDirectory(prefix="briefqa-hostile-") as tmp, \
+            BoundedLoader(memory_mb=memory_mb, timeout_s=timeout_s) as loader:
+        for name, build in builders.items():
+            path = Path(tmp) / name
+            path.write_bytes(build())
+            stop, peak = threading.Event(), [0.0]
+            sampler = threading.Thread(target=_peak_rss, args=(loader.worker_pids, stop, peak), daemon=True)
+            sampler.start()
+            started = time.perf_counter()
+            try:
+                loader.load(SourceFile(path, name))
+                outcome = "read"
+            except ParseError as exc:
+                outcome = exc.reason
+            seconds = time.perf_counter() - started
+            stop.set()
+            sampler.join()
+            # a worker is also stopped at its cap, so a peak a little over memory_mb still held the limit
+            held = seconds <= timeout_s + 10 and peak[0] <= memory_mb * 1.1 and bool(outcome)
+            results.append(HostileResult(name, path.stat().st_size, round(seconds, 2), round(peak[0], 1),
+                                         outcome, held))
+            path.unlink()
+            print(f"{'ok  ' if held else 'FAIL'} {name} ({results[-1].size_bytes:,} B): "
+                  f"{seconds:.1f} s, worker peak {peak[0]:.0f} MB, {outcome}", file=sys.stderr)
+    return results
+
+
 def run_faults(index_dir: Path, serve_check: bool = True) -> list[FaultResult]:
     results: list[FaultResult] = []
     steps: list[tuple[str, Callable[[Path], FaultResult]]] = [
@@ -370,9 +430,11 @@ def run_faults(index_dir: Path, serve_check: bool = True) -> list[FaultResult]:
     return results
 
 
-def summary_table(load: Any | None, faults: list[FaultResult], fuzz: FuzzResult) -> str:
+def summary_table(load: Any | None, faults: list[FaultResult], fuzz: FuzzResult,
+                  hostile: list[HostileResult] | None = None) -> str:
     """The one table of ``make reliability``; ``load`` is a ``load.LoadResult`` or None."""
     lost = sum(f.documents_lost for f in faults) + (load.documents_lost if load else 0)
+    hostile = hostile or []
     rows = [
         ("load held", ("yes" if load.held else "NO") + f" ({load.requests:,} requests, {load.errors} errors, "
                       f"p50 {load.p50_ms:.0f} ms, p95 {load.p95_ms:.0f} ms, {load.uploads_ok} uploads; "
@@ -380,12 +442,17 @@ def summary_table(load: Any | None, faults: list[FaultResult], fuzz: FuzzResult)
         ("faults survived", f"{sum(f.survived for f in faults)}/{len(faults)}"),
         ("bad inputs tried", f"{fuzz.inputs:,} ({fuzz.parse_errors:,} ParseError, {fuzz.parsed:,} parsed, "
                              f"{len(fuzz.findings)} findings; slowest {fuzz.slowest_ms:.0f} ms)"),
+        ("hostile files", f"{sum(h.within_limits for h in hostile)}/{len(hostile)} within limits"
+                          + (f" (slowest {max(h.seconds for h in hostile):.1f} s, highest worker peak "
+                             f"{max(h.peak_rss_mb for h in hostile):.0f} MB)" if hostile else "")),
         ("documents lost", str(lost)),
     ]
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v}" for k, v in rows]
     lines += [f"{'':<{width}}  FAIL {f.name}: {f.detail}" for f in faults if not f.survived]
     lines += [f"{'':<{width}}  finding: {s}" for s in fuzz.findings[:5]]
+    lines += [f"{'':<{width}}  FAIL {h.name}: {h.seconds} s, {h.peak_rss_mb} MB, {h.result}"
+              for h in hostile if not h.within_limits]
     return "\n".join(lines)
 
 
@@ -395,6 +462,8 @@ def main() -> int:
     parser.add_argument("--fuzz-seconds", type=float, default=60)
     parser.add_argument("--load-seconds", type=float, default=0, help="also run benchmarks/load.py this long")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-hostile", dest="hostile", action="store_false",
+                        help="skip the full-size hostile files (about a minute)")
     parser.add_argument("--fuzz-child", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fuzz_child is not None:
@@ -407,10 +476,12 @@ def main() -> int:
     if loaded:
         print(format_result(loaded), file=sys.stderr)
     faults = run_faults(args.index)
+    hostile = run_hostile() if args.hostile else []
     fuzz = run_fuzz(args.fuzz_seconds, args.seed)
-    print(summary_table(loaded, faults, fuzz))
+    print(summary_table(loaded, faults, fuzz, hostile))
     lost = sum(f.documents_lost for f in faults) + (loaded.documents_lost if loaded else 0)
-    held = (loaded is None or loaded.held) and all(f.survived for f in faults) and not fuzz.findings and lost == 0
+    held = ((loaded is None or loaded.held) and all(f.survived for f in faults) and not fuzz.findings and lost == 0
+            and all(h.within_limits for h in hostile))
     return 0 if held else 1
 
 

@@ -2,6 +2,8 @@
 uploads during the load. Nothing may fail, and no query may see a half-built or shrunken index.
 
     .venv/bin/python benchmarks/load.py --index /tmp/rel-index --seconds 60 [--clients 50] [--json]
+    .venv/bin/python benchmarks/load.py --index var/rel-index --seconds 20 --clients 1,10,50 \
+        --workers 1,2 --reader trained,off --uploads 0      # one table: every combination, same run
 
 The server runs over a private copy of ``--index`` (the uploads change it), with the ask rate limit off
 and an admin token of its own. Only loopback is ever contacted; the run stops by itself after
@@ -254,9 +256,11 @@ async def _drive(base_url: str, seconds: float, clients: int, max_requests: int,
 
 
 def run_load(index_dir: Path, seconds: float = 60, clients: int = 50, workers: int = 2, uploads: int = 2,
-             max_requests: int = 1_000_000, upload_files: list[Path] | None = None) -> LoadResult:
+             max_requests: int = 1_000_000, upload_files: list[Path] | None = None,
+             env: dict[str, str] | None = None) -> LoadResult:
     """Serve a copy of ``index_dir``, drive it for ``seconds``, upload ``uploads`` files meanwhile
-    (real briefings from tests/data/originals, unless ``upload_files`` names others)."""
+    (real briefings from tests/data/originals, unless ``upload_files`` names others); ``env`` adds
+    settings of the server (e.g. ``BRIEFQA_READER``)."""
     result = LoadResult(seconds=seconds, clients=clients, workers=workers)
     token = secrets.token_urlsafe(16)
     if upload_files is None:
@@ -264,7 +268,8 @@ def run_load(index_dir: Path, seconds: float = 60, clients: int = 50, workers: i
     with tempfile.TemporaryDirectory(prefix="briefqa-load-") as tmp:
         copy = Path(tmp) / "index"
         shutil.copytree(index_dir, copy, ignore=shutil.ignore_patterns(".lock"))
-        with Server(copy, workers=workers, env={"BRIEFQA_ADMIN_TOKEN": token}, log_path=Path(tmp) / "serve.log") as server:
+        with Server(copy, workers=workers, env={**(env or {}), "BRIEFQA_ADMIN_TOKEN": token},
+                    log_path=Path(tmp) / "serve.log") as server:
             before = document_ids(server.base_url)
             result.documents_before = len(before)
             result.rss_start_mb = round(server.rss_mb(), 1)
@@ -311,19 +316,50 @@ def format_result(r: LoadResult) -> str:
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
 
+def _ints(text: str) -> list[int]:
+    return [int(v) for v in text.split(",") if v.strip()]
+
+
+def matrix_table(rows: list[tuple[str, LoadResult]]) -> str:
+    """One line per configuration: the throughput and latency figures side by side."""
+    head = f"{'reader':<8} {'workers':>7} {'clients':>7} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6} {'RSS MB':>13}"
+    lines = [head]
+    for reader, r in rows:
+        lines.append(f"{reader:<8} {r.workers:>7} {r.clients:>7} {r.requests / max(r.seconds, 1e-9):>7.1f} "
+                     f"{r.p50_ms:>8.0f} {r.p95_ms:>8.0f} {r.errors:>6} {r.rss_start_mb:>6.0f}->{r.rss_end_mb:<6.0f}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, required=True, help="index folder to serve (a copy is used)")
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", type=_ints, default=[50], help="concurrent clients; a list runs each")
+    parser.add_argument("--workers", type=_ints, default=[2], help="serve --workers; a list runs each")
+    parser.add_argument("--reader", default="", help="BRIEFQA_READER values to run (default: the server's)")
     parser.add_argument("--uploads", type=int, default=2, help="files uploaded during the load (0 = none)")
     parser.add_argument("--max-requests", type=int, default=1_000_000)
-    parser.add_argument("--json", action="store_true", help="print one JSON line instead of the table")
+    parser.add_argument("--json", action="store_true", help="print JSON lines instead of the table")
     args = parser.parse_args()
-    result = run_load(args.index, args.seconds, args.clients, args.workers, args.uploads, args.max_requests)
-    print(json.dumps({**asdict(result), "held": result.held}, ensure_ascii=False) if args.json else format_result(result))
-    return 0 if result.held else 1
+    readers = [r for r in args.reader.split(",") if r] or [""]
+    rows: list[tuple[str, LoadResult]] = []
+    for reader in readers:
+        for workers in args.workers:
+            for clients in args.clients:
+                result = run_load(args.index, args.seconds, clients, workers, args.uploads, args.max_requests,
+                                  env={"BRIEFQA_READER": reader} if reader else None)
+                rows.append((reader or "default", result))
+                if args.json:
+                    print(json.dumps({**asdict(result), "reader": reader or "default", "held": result.held},
+                                     ensure_ascii=False), flush=True)
+                elif len(readers) * len(args.workers) * len(args.clients) == 1:
+                    print(format_result(result))
+                else:
+                    print(f"{reader or 'default'} workers={workers} clients={clients}: "
+                          f"{'held' if result.held else 'NOT held'} {result.error_samples[:2]}", file=sys.stderr, flush=True)
+    if not args.json and len(rows) > 1:
+        print(matrix_table(rows))
+    return 0 if all(r.held for _, r in rows) else 1
 
 
 if __name__ == "__main__":

@@ -36,14 +36,18 @@ class Settings(BaseSettings):
     # A sentence-transformers CrossEncoder (local folder or installed model package) that reorders the
     # retrieved passages before answering; empty turns reranking off. No Korean cross-encoder is bundled.
     reranker: str = ""
-    # "trained": the reader in models/reader picks the answer span and abstains, with the year/round
-    # checks and stored fact lists around it; "bare": the reader alone (for ablations); "off": rules alone
     # Each file is parsed in a worker process capped at this address space (MB; 0 parses in-process,
     # unisolated) and this time, so a decompression bomb or a stuck parser costs only that file.
     parse_memory_mb: int = Field(1536, ge=0)
     parse_timeout_s: float = Field(60.0, gt=0)
+    # "trained": the reader in models/reader picks the answer span and abstains, with the year/round
+    # checks and stored fact lists around it; "bare": the reader alone (for ablations); "off": rules alone
     reader: str = Field("trained", pattern="^(trained|bare|off)$")
     reader_threads: int = Field(0, ge=0)  # 0: onnxruntime's default
+    # The reader reads one question at a time per process; asks beyond this many waiting for it are
+    # answered by the rules alone (their answer, citations and confidence), so load never queues
+    # without bound behind ~0.3 s of inference per ask.
+    reader_queue: int = Field(2, ge=0)
     # An OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) that may rephrase cited answers;
     # empty turns it off. Its sentence is kept only when every number and name is in a cited passage.
     llm_url: str = ""

@@ -88,6 +88,10 @@ class BoundedLoader:
             raise ParseError(source.path, MEMORY_MESSAGE.format(mb=self.memory_mb))
         raise ParseError(source.path, str(value))
 
+    def worker_pids(self) -> list[int]:
+        """The worker process's id while one runs (for measuring its memory)."""
+        return [p.pid for p in getattr(self._pool, "_processes", {}).values() if p.pid] if self._pool else []
+
     def _kill(self) -> int | None:
         """Stop the worker now (the next file gets a new one); its exit code when it had already died."""
         pool, self._pool = self._pool, None

@@ -119,3 +119,27 @@ def test_export_is_reused_while_the_weights_are_unchanged(reader: Reader) -> Non
     before = model.stat().st_mtime_ns
     assert export_reader() == EXPORT_DIR
     assert model.stat().st_mtime_ns == before
+
+
+def test_a_busy_reader_leaves_the_ask_to_the_rules(two_releases: Answerer, reader: Reader,
+                                                   briefings_dir) -> None:  # type: ignore[no-untyped-def]
+    """Asks beyond the reader's queue are answered by the rules alone instead of waiting behind it."""
+    import threading
+
+    question, expected, _source = RULES_ABSTAIN[0]
+    shedding = Reader(EXPORT_DIR, reader.meta, queue=0)
+    asker = Answerer(two_releases.index, reader=shedding)
+    assert expected in (asker.ask(question).text or "")  # idle: the reader answers
+    long_text = (briefings_dir / "0016.txt").read_text(encoding="utf-8")
+    busy = threading.Thread(target=shedding.read, args=("추경 예산은 얼마인가요?", [long_text] * 6))
+    busy.start()
+    try:
+        for _ in range(200):
+            if shedding.busy():
+                break
+            threading.Event().wait(0.01)
+        assert shedding.busy()
+        assert asker.ask(question).text is None  # the rules' abstention: the reader was not waited for
+    finally:
+        busy.join()
+    assert not shedding.busy()

@@ -184,10 +184,55 @@ def pdf_deep_nesting(depth: int = 20000) -> bytes:
                  + b" >>"], b"<< /Size 4 /Root 1 0 R >>")
 
 
+def pdf_huge_image(side: int = 8000) -> bytes:
+    """A page drawing one ``side`` x ``side`` grey image of zeros (64 MB decoded at 8,000, 62 KB stored)."""
+    image = (b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
+             b" /BitsPerComponent 8 /Length %%d /Filter /FlateDecode >>\nstream\n" % (side, side))
+    body = zlib.compress(bytes(side * side), 9)
+    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+            b" /Resources << /XObject << /Im1 5 0 R >> >> >>")
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page,
+                 _stream(b"q 612 0 0 792 0 0 cm /Im1 Do Q\n"), image % len(body) + body + b"\nendstream"],
+                b"<< /Size 6 /Root 1 0 R >>")
+
+
+def pdf_broken_xref() -> bytes:
+    """A one-page PDF with text whose xref offsets all point at the wrong bytes and whose startxref lies."""
+    good = _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                 _PAGE % (4, 5), _stream(b"BT /F1 12 Tf 72 720 Td (broken xref) Tj ET\n"), _FONT],
+                b"<< /Size 6 /Root 1 0 R >>")
+    head, _, tail = good.partition(b"xref\n")
+    table, _, trailer = tail.partition(b"trailer\n")
+    lines = table.split(b"\n")
+    scrambled = lines[:3] + [b"%010d 00000 n " % (7 * n + 3) for n in range(1, len(lines) - 3)] + [b""]
+    return head + b"xref\n" + b"\n".join(scrambled) + b"trailer\n" + trailer.replace(b"startxref\n", b"startxref\n9")
+
+
+def pdf_encrypted() -> bytes:
+    """A real release sentence in a PDF locked with an AES-256 user password (written by PyMuPDF)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), "encrypted release")
+    return doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner")
+
+
 BOMBS = {
     "flate_bomb.pdf": pdf_flate_bomb,
     "many_pages.pdf": pdf_many_pages,
     "deep_nesting.pdf": pdf_deep_nesting,
+    "huge_image.pdf": pdf_huge_image,
+    "broken_xref.pdf": pdf_broken_xref,
+    "encrypted.pdf": pdf_encrypted,
+}
+
+# The same files at full size, for ``make reliability`` (benchmarks/faults.py): the 440 KB flate bomb of
+# issue 17, 20,000 pages, 200,000 levels of nesting and a 900 MB image.
+FULL_SIZE = {
+    "flate_bomb.pdf": lambda: pdf_flate_bomb(450.0),
+    "many_pages.pdf": lambda: pdf_many_pages(20000),
+    "deep_nesting.pdf": lambda: pdf_deep_nesting(200000),
+    "huge_image.pdf": lambda: pdf_huge_image(30000),
 }
 
 

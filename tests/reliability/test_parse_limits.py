@@ -42,8 +42,12 @@ def test_a_batch_with_bombs_indexes_the_good_release_and_names_each_refusal(host
     assert "메모리 한도(1,024 MB)" in reasons["flate_bomb.pdf"]
     assert "over the 1,000-page limit" in reasons["many_pages.pdf"]
     assert reasons["deep_nesting.pdf"]
+    assert "no text could be extracted" in reasons["huge_image.pdf"]  # the image is never decoded
+    assert "password-protected" in reasons["encrypted.pdf"]
     ids = {d.doc_id for d in open_index(tmp_path / "index").store.documents()}
-    assert ids == {"0016.txt"}
+    # MuPDF rebuilds a scrambled xref from the objects themselves: that file is read, not refused
+    assert ids == {"0016.txt", "broken_xref.pdf"}
+    assert "broken xref" in open_index(tmp_path / "index").document_text("broken_xref.pdf")
 
 
 def test_a_stuck_parse_is_stopped_at_the_time_limit_and_the_worker_replaced(hostile: Path) -> None:
