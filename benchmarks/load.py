@@ -255,7 +255,7 @@ async def _drive(base_url: str, seconds: float, clients: int, max_requests: int,
     return latencies, errors, seen, uploads
 
 
-def run_load(index_dir: Path, seconds: float = 60, clients: int = 50, workers: int = 2, uploads: int = 2,
+def run_load(index_dir: Path, seconds: float = 60, clients: int = 50, workers: int = 1, uploads: int = 2,
              max_requests: int = 1_000_000, upload_files: list[Path] | None = None,
              env: dict[str, str] | None = None) -> LoadResult:
     """Serve a copy of ``index_dir``, drive it for ``seconds``, upload ``uploads`` files meanwhile
@@ -335,7 +335,7 @@ def main() -> int:
     parser.add_argument("--index", type=Path, required=True, help="index folder to serve (a copy is used)")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=_ints, default=[50], help="concurrent clients; a list runs each")
-    parser.add_argument("--workers", type=_ints, default=[2], help="serve --workers; a list runs each")
+    parser.add_argument("--workers", type=_ints, default=[1], help="serve --workers (default 1, as serve); a list runs each")
     parser.add_argument("--reader", default="", help="BRIEFQA_READER values to run (default: the server's)")
     parser.add_argument("--uploads", type=int, default=2, help="files uploaded during the load (0 = none)")
     parser.add_argument("--max-requests", type=int, default=1_000_000)

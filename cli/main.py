@@ -170,7 +170,10 @@ def search(query: str, index: Path | None, k: int, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="uvicorn worker processes, all serving the same index folder")
+              help="uvicorn worker processes, all serving the same index folder. Default 1, not one per core: "
+              "each worker holds its own models (~1.5 GB), and on 2 cores a second one measured no faster "
+              "(benchmarks/load.py: 74 vs 86 req/s at 50 clients, 2.6x the memory); add workers when cores "
+              "outnumber 2 and memory allows")
 @click.option("--reranker", help=RERANKER_HELP)
 def serve(index: Path | None, host: str, port: int, workers: int, reranker: str | None) -> None:
     """Serve the JSON API (/api, docs at /docs, /metrics) and the chat UI (/).

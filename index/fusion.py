@@ -20,3 +20,23 @@ def reciprocal_rank_fusion(
         for rank, row in enumerate(ranking, 1):
             scores[row] = scores.get(row, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def convex_fusion(rankings: list[list[tuple[int, float]]], weights: list[float]) -> list[tuple[int, float]]:
+    """Fuse scored lists of (row, score): score(row) = sum_i w_i * minmax_i(score), a row missing from a
+    list counting that list's minimum; best first.
+
+    >>> convex_fusion([[(1, 0.9), (2, 0.5)], [(2, 9.0), (3, 1.0)]], [0.5, 0.5])[0][0]
+    2
+    """
+    if len(weights) != len(rankings):
+        raise ValueError(f"{len(weights)} weights for {len(rankings)} rankings")
+    scores: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        if not ranking:
+            continue
+        values = [s for _, s in ranking]
+        low, span = min(values), (max(values) - min(values)) or 1.0
+        for row, value in ranking:
+            scores[row] = scores.get(row, 0.0) + weight * (value - low) / span
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
