@@ -26,7 +26,7 @@ def convex_fusion(rankings: list[list[tuple[int, float]]], weights: list[float])
     """Fuse scored lists of (row, score): score(row) = sum_i w_i * minmax_i(score), a row missing from a
     list counting that list's minimum; best first.
 
-    >>> convex_fusion([[(1, 0.9), (2, 0.5)], [(2, 9.0), (3, 1.0)]], [0.5, 0.5])[0][0]
+    >>> convex_fusion([[(1, 0.9), (2, 0.5)], [(2, 9.0), (3, 1.0)]], [0.4, 0.6])[0][0]
     2
     """
     if len(weights) != len(rankings):
