@@ -28,7 +28,7 @@ from answer.general import (
     place_spans,
 )
 from answer.question import Question, classify_question, parse_question
-from answer.reader import Reader, ReadSpan, default_reader
+from answer.reader import Reader, ReadSpan, default_reader, rules_alone
 from answer.records import NO_ANSWER, Answer, Citation, ListItem, Passage
 from answer.rephrase import Rephraser
 from answer.rerank import Reranker
@@ -106,7 +106,7 @@ class Answerer:
             # reader, trained on sentences, reads worse
             return ruled
         if self.reader.busy():  # shed load: the rules' answer, which the reader only refines
-            return dataclasses.replace(ruled, confidence=min(ruled.confidence, 1.0))
+            return rules_alone(ruled)
         read, margin = self._read(question, parsed, hits, passages)
         return self.reader.combine(ruled, read, margin)
 

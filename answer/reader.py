@@ -242,7 +242,7 @@ class Reader:
             return dataclasses.replace(ruled, confidence=round(max(read.confidence, self.agree_probability), 4))
         if margin >= self.override:
             return read
-        return dataclasses.replace(ruled, confidence=min(ruled.confidence, 1.0))
+        return rules_alone(ruled)
 
     def busy(self) -> bool:
         """Whether ``queue`` reads already wait behind the running one (a racy hint, for shedding)."""
@@ -283,6 +283,12 @@ class Reader:
         out = [ReadSpan(s.passage, s.start, s.end, s.score - nulls[s.passage],
                         self.probability(s.score - nulls[s.passage])) for s in spans]
         return sorted(out, key=lambda r: -r.margin)
+
+
+def rules_alone(ruled: Answer) -> Answer:
+    """The rules' answer as the final one, its confidence held to at most 1 (the rules' score is not
+    a probability)."""
+    return dataclasses.replace(ruled, confidence=min(ruled.confidence, 1.0))
 
 
 def same_span(a: Answer, b: Answer) -> bool:

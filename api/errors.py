@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,8 +22,13 @@ _STATUS = {
     DocumentNotFound: (404, "document_not_found", "해당 문서가 색인에 없습니다."),
 }
 
-# Codes for the errors the framework raises itself (unknown route, wrong method ...).
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
+# Codes and Korean messages for the errors the framework raises itself (unknown route, wrong method ...).
+_HTTP_CODES = {
+    404: ("not_found", "요청한 주소가 없습니다."),
+    405: ("method_not_allowed", "이 주소는 그 요청 방식(HTTP 메서드)을 받지 않습니다."),
+    413: ("payload_too_large", "요청이 너무 큽니다."),
+    415: ("unsupported_media_type", "지원하지 않는 형식입니다."),
+}
 
 
 class ApiError(Exception):
@@ -68,8 +74,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        code, korean = _HTTP_CODES.get(exc.status_code, ("http_error", "요청을 처리하지 못했습니다."))
+        detail = str(exc.detail)
+        # the framework's own English phrase ("Method Not Allowed") gives way to the Korean message
+        message = korean if detail == HTTPStatus(exc.status_code).phrase else detail
+        return error_response(exc.status_code, code, message, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -25,7 +25,8 @@ from ingest.parsers import supported_suffixes
 logger = logging.getLogger(__name__)
 
 MAX_FILES_PER_UPLOAD = 20
-MAX_NAME_CHARS = 150
+MAX_NAME_CHARS = 150  # of the client's name, echoed in the answer
+MAX_NAME_BYTES = 200  # of the stored name in UTF-8: file systems allow 255 bytes, and Hangul takes 3 each
 _COPY_BLOCK = 1024 * 1024
 _UNSAFE_RUN = re.compile(r"[^\w.\-()]+")  # \w keeps Hangul letters and digits
 
@@ -33,14 +34,19 @@ _UNSAFE_RUN = re.compile(r"[^\w.\-()]+")  # \w keeps Hangul letters and digits
 def safe_basename(filename: str) -> str:
     """The last path component, NFC, with anything but letters, digits and ``._-()`` replaced by ``_``.
 
+    A long name is cut to ``MAX_NAME_BYTES`` of UTF-8, at a character, keeping its suffix.
+
     >>> safe_basename("../../etc/보도자료 (최종).hwpx")
     '보도자료_(최종).hwpx'
+    >>> long = safe_basename("가" * 94 + ".txt"); len(long.encode()), long[-6:]
+    (199, '가가.txt')
     """
     name = unicodedata.normalize("NFC", filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE_RUN.sub("_", "".join(ch for ch in name if ch.isprintable())).strip("._ ")
-    if len(name) > MAX_NAME_CHARS:
+    if len(name.encode()) > MAX_NAME_BYTES:
         suffix = Path(name).suffix[:10]
-        name = name[: MAX_NAME_CHARS - len(suffix)] + suffix
+        stem = name[: len(name) - len(suffix)].encode()[: MAX_NAME_BYTES - len(suffix.encode())]
+        name = stem.decode(errors="ignore") + suffix
     return name or "upload"
 
 

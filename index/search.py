@@ -1,4 +1,4 @@
-"""An opened index version and hybrid search over it (dense FAISS + Korean BM25, fused by RRF).
+"""An opened index version and hybrid search over it (dense FAISS + Korean BM25, their scores fused).
 
 >>> index = open_index(Path("var/index"))
 >>> [h.chunk.doc_id for h in index.search("스마트공장 예산", k=3)]
@@ -19,7 +19,7 @@ import numpy as np
 
 from core.errors import IndexCorrupt
 from index.embedders import Embedder, load_embedder
-from index.fusion import reciprocal_rank_fusion
+from index.fusion import hybrid_fusion
 from index.keyword import TOKENIZER_NAME, KeywordIndex, tokenize
 from index.records import Hit, SearchFilters
 from index.store import IndexManifest, Store, check_embedder, current_version, read_manifest, same_model
@@ -127,7 +127,7 @@ class BriefingIndex:
             keyword = self.keywords.search(tokens, pool)
         dense_scores = dict(dense)
         keyword_scores = dict(keyword)
-        fused = reciprocal_rank_fusion([[r for r, _ in dense], [r for r, _ in keyword]])[:k]
+        fused = hybrid_fusion(dense, keyword)[:k]
         chunks = self.chunks.at([row for row, _ in fused])
         hits = []
         for row, score in fused:

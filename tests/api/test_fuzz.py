@@ -105,4 +105,4 @@ def test_highlights_are_sorted_disjoint_spans_of_the_terms(text: str, terms: lis
 def test_safe_basename_is_a_plain_file_name(name: str) -> None:
     safe = safe_basename(name)
     assert safe and "/" not in safe and "\\" not in safe and not safe.startswith(".")
-    assert safe not in (".", "..") and len(safe) <= 160 and all(ch.isprintable() for ch in safe)
+    assert safe not in (".", "..") and len(safe.encode()) <= 255 and all(ch.isprintable() for ch in safe)

@@ -53,6 +53,18 @@ def test_upload_filenames_are_never_paths(admin_api: TestClient, admin_headers: 
     assert admin_api.get("/api/documents/숲길_안내.txt").status_code == 200
 
 
+def test_a_long_hangul_file_name_is_stored_and_its_neighbours_indexed(admin_api: TestClient, admin_headers: dict[str, str],
+                                                                     data_dir: Path) -> None:
+    long_name = "산림청" * 31 + "숲.txt"  # 94 Hangul letters: 282 bytes of UTF-8, over a file system's 255
+    response = admin_api.post("/api/documents", headers=admin_headers, files=[
+        ("files", (long_name, (data_dir / "facts" / "0014.txt").read_bytes())), _file(data_dir / "originals" / HWPX)])
+    assert response.status_code == 201, response.text
+    stored, neighbour = response.json()["files"]
+    assert stored["status"] == "added" and stored["id"].endswith(".txt") and len(stored["id"].encode()) <= 255
+    assert stored["id"].startswith("산림청산림청") and neighbour["status"] in ("added", "duplicate")
+    assert admin_api.get(f"/api/documents/{stored['id']}").json()["text"].strip()
+
+
 def test_upload_over_the_size_limit_is_a_413(admin_api: TestClient, admin_headers: dict[str, str]) -> None:
     before = admin_api.get("/api/health").json()
     big = "보도자료 본문입니다. ".encode() * 80_000  # > 1 MB (the fixture's max_upload_mb)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from ingest import sentences
 
 
-def test_concurrent_first_callers_share_one_kiwi() -> None:
-    sentences._build_kiwi.cache_clear()
+def test_concurrent_first_callers_share_one_kiwi(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sentences, "_KIWI", None)  # as in a fresh process
     found: list[object] = []
     start = threading.Barrier(4)
 
