@@ -122,7 +122,12 @@ def shipped_state(shipped: Path) -> dict[str, np.ndarray]:
     """The shipped tensors as float32 (int8 rows times their scales)."""
     from safetensors.numpy import load_file
 
-    raw = load_file(str(shipped / "reader.safetensors"))
+    return dequantized(load_file(str(shipped / "reader.safetensors")))
+
+
+def dequantized(raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Tensors saved as ``name.q8`` (int8 rows) beside ``name.scale`` restored to ``name`` in float32;
+    the others as they are."""
     out = {}
     for name, arr in raw.items():
         if name.endswith(".scale"):

