@@ -18,9 +18,9 @@ from answer.answerer import Answerer
 from answer.rephrase import Rephraser
 from answer.rerank import CrossEncoderReranker
 from api.deps import AnswererHolder
-from api.errors import install_error_handlers
+from api.errors import install_error_handlers, install_unknown_api_paths
 from api.metrics import ApiMetrics
-from api.middleware import RequestContextMiddleware
+from api.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from api.ratelimit import TokenBucketLimiter
 from api.routes import admin, ask, documents, facts, health, metrics, search
 from core.errors import IndexCorrupt, IndexNotFound
@@ -71,12 +71,14 @@ def create_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
     for module in (health, ask, search, facts, admin, documents):
         app.include_router(module.router, prefix="/api")
     app.include_router(metrics.router)
+    install_unknown_api_paths(app)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
                            expose_headers=["X-Request-ID", "Retry-After", "Content-Disposition"])
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)  # added last: outermost
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeadersMiddleware)  # added last: outermost, so even a 500 carries them
     if with_ui:
         import gradio as gr
 

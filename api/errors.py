@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 
@@ -84,3 +85,33 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "internal_error", "서버 내부 오류가 발생했습니다.")
+
+
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def install_unknown_api_paths(app: FastAPI) -> None:
+    """Any ``/api/...`` path no route takes answers in the error shape: 405 with ``Allow`` when the path
+    is a route's but the method is not (``PUT /api/ask``), else 404 (``/api/documents/``, with its
+    trailing slash). Without it such requests fall through to the chat app mounted at ``/`` and get
+    its ``{"detail": "Not Found"}``. Registered after every API route, so it only takes the rest; the
+    API's own paths and methods are read from its OpenAPI schema."""
+    from starlette.routing import compile_path
+
+    known: list[tuple[re.Pattern[str], set[str]]] = []
+
+    def allowed_methods(path: str) -> set[str]:
+        if not known:
+            for template, operations in app.openapi()["paths"].items():
+                methods = {m.upper() for m in operations}
+                known.append((compile_path(template)[0], methods | ({"HEAD"} if "GET" in methods else set())))
+        return set().union(*(methods for pattern, methods in known if pattern.match(path)))
+
+    @app.api_route("/api/{rest:path}", methods=_ALL_METHODS, include_in_schema=False)
+    async def unknown_api_path(request: Request, rest: str) -> JSONResponse:
+        allowed = allowed_methods(request.url.path)
+        if allowed:
+            code, korean = _HTTP_CODES[405]
+            return error_response(405, code, korean, headers={"Allow": ", ".join(sorted(allowed))})
+        code, korean = _HTTP_CODES[404]
+        return error_response(404, code, korean)

@@ -97,3 +97,56 @@ async def _send_internal_error(send: Send, request_id: str) -> None:
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         (b"x-request-id", request_id.encode("latin-1"))]})
     await send({"type": "http.response.body", "body": body})
+
+
+def _policy(*, docs: bool) -> tuple[tuple[bytes, bytes], ...]:
+    """The security headers of every response, built with ``secure``.
+
+    The chat page (Gradio) runs inline bootstrap scripts and styles and talks to its own origin only;
+    nothing may frame it. ``/docs`` and ``/redoc`` load FastAPI's Swagger/ReDoc bundles from jsDelivr.
+    """
+    import secure
+
+    cdn = ("https://cdn.jsdelivr.net",) if docs else ()
+    csp = (secure.ContentSecurityPolicy()
+           .default_src("'self'")
+           .script_src("'self'", "'unsafe-inline'", "'unsafe-eval'", *cdn)
+           .style_src("'self'", "'unsafe-inline'", *cdn)
+           .img_src("'self'", "data:", "blob:", *(("https://fastapi.tiangolo.com",) if docs else ()))
+           .font_src("'self'", "data:")
+           .connect_src("'self'")
+           .media_src("'self'", "blob:")
+           .worker_src("'self'", "blob:")
+           .object_src("'none'")
+           .base_uri("'self'")
+           .form_action("'self'")
+           .frame_ancestors("'none'"))
+    headers = secure.Secure(csp=csp, xcto=secure.XContentTypeOptions(), xfo=secure.XFrameOptions().deny(),
+                            referrer=secure.ReferrerPolicy().strict_origin_when_cross_origin())
+    return tuple((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.header_items())
+
+
+class SecurityHeadersMiddleware:
+    """Adds nosniff, a Content-Security-Policy with ``frame-ancestors 'none'``, X-Frame-Options and a
+    referrer policy to every HTTP response, the chat page's, the API's and every error's (outermost)."""
+
+    _DOCS_PATHS = ("/docs", "/redoc")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._headers = {False: _policy(docs=False), True: _policy(docs=True)}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        added = self._headers[scope["path"].startswith(self._DOCS_PATHS)]
+        names = {name for name, _ in added}
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": [*kept, *added]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -2,14 +2,19 @@
 
 Every piece of document text is escaped, since it is untrusted. Pieces that go into a chat
 message are single HTML blocks with no blank lines, so the chat's Markdown renderer leaves the
-(escaped) text alone instead of reading ``|`` or ``*`` in it as Markdown.
+(escaped) text alone instead of reading ``|`` or ``*`` in it as Markdown. Release text keeps the
+parsers' Markdown tables and escapes (``(26.1월\\~)``); ``release_html`` shows the tables as tables
+and drops the escapes, and leaves every other line as it is written.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlencode
+
+from markdown_it import MarkdownIt
 
 from answer.records import Answer, Citation
 from ingest.records import Briefing, Fact
@@ -39,6 +44,10 @@ mark { background: #fde68a; color: #1f2328; padding: 0 .15em; border-radius: 3px
 .briefqa-doc { max-width: 960px; }
 #briefqa-ask { white-space: nowrap; }
 .briefqa-answer strong { font-size: 1.12em; }
+.briefqa-table { overflow-x: auto; margin: .3em 0; white-space: normal; }
+.briefqa-table table { border-collapse: collapse; font-size: .92em; }
+.briefqa-table th, .briefqa-table td { border: 1px solid var(--border-color-primary, #d0d7de);
+  padding: .15em .4em; text-align: left; vertical-align: top; }
 @media (max-width: 480px) {
   .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
   .briefqa-header h1, .briefqa-header .prose h1 { font-size: 1.3rem !important; margin-bottom: .3em !important; }
@@ -160,10 +169,8 @@ def render_document(document: Briefing, start: int | None = None, end: int | Non
                     contacts: Sequence[Fact] = ()) -> str:
     """A release's full text, with ``text[start:end]`` marked when given."""
     text = document.text
-    if start is not None and end is not None and 0 <= start < end <= len(text):
-        body = f"{esc_pre(text[:start])}<mark id=\"briefqa-hit\">{esc_pre(text[start:end])}</mark>{esc_pre(text[end:])}"
-    else:
-        body = esc_pre(text)
+    marked = start is not None and end is not None and 0 <= start < end <= len(text)
+    body = release_html(text, (start, end) if marked else None, mark_id="briefqa-hit", line_breaks=False)
     contact_line = render_contacts(contacts)
     return (
         '<div class="briefqa-doc">'
@@ -176,12 +183,95 @@ def render_document(document: Briefing, start: int | None = None, end: int | Non
 
 
 def highlight(quote: str, text: str) -> str:
-    """The quote escaped, with the first occurrence of the answer text in ``<mark>``."""
+    """The quote as HTML (``release_html``), with the first occurrence of the answer text marked."""
     at = quote.find(text) if text else -1
-    if at < 0:
-        return esc(quote)
-    end = at + len(text)
-    return f"{esc(quote[:at])}<mark>{esc(quote[at:end])}</mark>{esc(quote[end:])}"
+    return release_html(quote, (at, at + len(text)) if at >= 0 else None)
+
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+_TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$")
+_DELIMITER_ROW = re.compile(r"^[ \t]*\|(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*$")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a Markdown backslash escape of ASCII punctuation
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks of the highlighted span while rendering
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+_EMPTY_HEAD = re.compile(r"<thead><tr>(?:<th(?: [^>]*)?></th>)+</tr></thead>")
+
+
+def release_html(text: str, span: tuple[int, int] | None = None, *, mark_id: str | None = None,
+                 line_breaks: bool = True) -> str:
+    """Release text as HTML: runs of Markdown table rows as ``<table>``s, other lines escaped as
+    written (line breaks as ``<br>``, or kept for ``white-space: pre-wrap`` when ``line_breaks`` is
+    False), Markdown escapes dropped, and ``text[span[0]:span[1]]`` in ``<mark>`` (closed and reopened
+    at cell borders, so the HTML stays well formed). No blank line comes out, so the result is one
+    HTML block inside a chat message's Markdown.
+    """
+    if span is not None:
+        start, end = span
+        text = text[:start] + _OPEN + text[start:end] + _CLOSE + text[end:]
+    blocks: list[str] = []
+    lines = text.splitlines(keepends=True)
+    i = 0
+    while i < len(lines):
+        j = i
+        is_table = bool(_TABLE_ROW.match(lines[i].rstrip("\r\n")))
+        while j < len(lines) and bool(_TABLE_ROW.match(lines[j].rstrip("\r\n"))) == is_table:
+            j += 1
+        chunk = lines[i:j]
+        blocks.append(_table_html(chunk) if is_table else _text_html("".join(chunk), line_breaks))
+        i = j
+    return _place_marks("".join(blocks), mark_id)
+
+
+def _table_html(rows: list[str]) -> str:
+    rows = [r.rstrip("\r\n") for r in rows]
+    if len(rows) < 2 or not _DELIMITER_ROW.match(rows[1]):
+        # rows without a header line (a quote cut out of a table): all body rows, under an empty head
+        columns = max(1, len(re.split(r"(?<!\\)\|", rows[0].strip())) - 2)
+        rows[:0] = ["|" + "  |" * columns, "|" + " --- |" * columns]
+    rendered = _MARKDOWN.render("\n".join(rows) + "\n").replace("\n", "")
+    rendered = _EMPTY_HEAD.sub("", rendered)  # contact tables often open with a row of empty cells
+    return f'<div class="briefqa-table">{rendered}</div>'
+
+
+def _text_html(text: str, line_breaks: bool) -> str:
+    plain = html.escape(_ESCAPED.sub(r"\1", text))
+    if line_breaks:
+        plain = plain.replace("\r\n", "\n").replace("\n", "<br>")
+    return plain
+
+
+def _place_marks(rendered: str, mark_id: str | None) -> str:
+    """Turn the private-use marks into ``<mark>`` tags, one pair per text run between tags."""
+    if _OPEN not in rendered:
+        return rendered
+    out: list[str] = []
+    inside = False
+    first = True
+
+    def opening() -> str:
+        nonlocal first
+        tag = f'<mark id="{mark_id}">' if first and mark_id else "<mark>"
+        first = False
+        return tag
+
+    for piece in _TAG_OR_TEXT.split(rendered):
+        if piece.startswith("<"):
+            out.append(piece)
+            continue
+        run = [opening()] if inside and piece else []
+        for ch_run in re.split(f"([{_OPEN}{_CLOSE}])", piece):
+            if ch_run == _OPEN:
+                inside = True
+                run.append(opening())
+            elif ch_run == _CLOSE:
+                inside = False
+                run.append("</mark>")
+            else:
+                run.append(ch_run)
+        if inside and piece:
+            run.append("</mark>")
+        out.append("".join(run))
+    return "".join(out).replace("<mark></mark>", "")
 
 
 def other_sources(citations: list[Citation]) -> list[Citation]:
@@ -220,11 +310,6 @@ def korean_date(iso: str) -> str:
 def esc(text: str) -> str:
     """HTML-escape, keeping line breaks visible without blank lines ending the HTML block."""
     return html.escape(text).replace("\r\n", "\n").replace("\n", "<br>")
-
-
-def esc_pre(text: str) -> str:
-    """HTML-escape text shown with ``white-space: pre-wrap`` (line breaks kept as they are)."""
-    return html.escape(text)
 
 
 def _clean(text: str) -> str:

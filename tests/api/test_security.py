@@ -2,6 +2,7 @@ import json
 import logging
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -108,3 +109,44 @@ def test_settings_read_cors_origins_as_a_comma_list(monkeypatch) -> None:  # typ
     monkeypatch.setenv("BRIEFQA_ADMIN_TOKEN", "")
     settings = Settings()
     assert settings.cors_origins == ["https://a.example", "https://b.example"] and settings.admin_token is None
+
+
+@pytest.fixture(scope="module")
+def served(built_index: Path):  # type: ignore[no-untyped-def]
+    """The app as `briefqa serve` builds it: the API with the chat page mounted at /."""
+    with TestClient(create_app(Settings(index_dir=built_index, ask_rate_per_minute=10_000))) as client:
+        yield client
+
+
+def _assert_security_headers(response) -> None:  # type: ignore[no-untyped-def]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    csp = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp and "default-src 'self'" in csp
+
+
+def test_security_headers_on_the_page_the_api_and_errors(served: TestClient) -> None:
+    page = served.get("/")
+    assert page.status_code == 200 and "<html" in page.text.lower()
+    _assert_security_headers(page)
+    ask = served.post("/api/ask", json={"question": "내년 스마트공장 지원 예산은 얼마인가요?"})
+    assert ask.status_code == 200 and "4,366억원" in ask.json()["answer"]
+    _assert_security_headers(ask)
+    error = served.post("/api/ask", json={})
+    assert error.status_code == 422
+    _assert_security_headers(error)
+
+
+@pytest.mark.parametrize("path", ["/api/documents/", "/api/nothing-here", "/api/ask/"])
+def test_unknown_api_paths_answer_in_the_error_shape_beside_the_chat(served: TestClient, path: str) -> None:
+    response = served.post(path)
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "요청한 주소가 없습니다.", "field": None}}
+    _assert_security_headers(response)
+
+
+def test_a_wrong_method_beside_the_chat_is_a_405_naming_the_allowed_ones(served: TestClient) -> None:
+    response = served.put("/api/ask")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json()["error"]["code"] == "method_not_allowed"

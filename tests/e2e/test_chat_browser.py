@@ -116,10 +116,15 @@ def browser(chromium_path: str) -> Iterator[Browser]:
             browser.close()
 
 
-def _open_chat(browser: Browser, base: str, viewport: str) -> Page:
+def _open_chat(browser: Browser, base: str, viewport: str, blocked: list[str] | None = None) -> Page:
+    """The chat page, opened; what its Content-Security-Policy blocked goes to ``blocked``."""
     page = browser.new_page(viewport=VIEWPORTS[viewport], locale="ko-KR")
     page.set_default_timeout(60_000)
-    page.goto(f"{base}/")
+    if blocked is not None:
+        page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
+    response = page.goto(f"{base}/")
+    assert response is not None and response.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     expect(page.locator("#briefqa-question textarea")).to_be_visible()
     expect(page.locator("#briefqa-recent")).to_contain_text(SOURCE_TITLE)  # the 최근 보도자료 panel
     return page
@@ -129,7 +134,8 @@ def _open_chat(browser: Browser, base: str, viewport: str) -> Page:
 def test_chat_answers_with_source_and_marked_span(server: tuple[str, Path], browser: Browser, viewport: str) -> None:
     base, index_dir = server
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page = _open_chat(browser, base, viewport)
+    blocked: list[str] = []
+    page = _open_chat(browser, base, viewport, blocked)
     expect(page.locator("#briefqa-chatbot")).to_contain_text("예산은 얼마인가요?")  # example questions
     page.screenshot(path=SCREENSHOTS / f"{viewport}-start.png", full_page=True)
 
@@ -150,6 +156,9 @@ def test_chat_answers_with_source_and_marked_span(server: tuple[str, Path], brow
     # The chat scrolls back up to the question, so the bold answer is in view even on a phone.
     expect(chat.locator(".briefqa-answer").last).to_be_in_viewport()
     page.screenshot(path=SCREENSHOTS / f"{viewport}-answer.png", full_page=True)
+    visible = chat.inner_text()
+    assert "|---" not in visible and "\\" not in visible
+    assert not blocked, blocked  # the page works under its own Content-Security-Policy
 
     page.locator("#briefqa-helpful").click()
     expect(page.locator("#briefqa-feedback-note")).to_contain_text("의견 감사합니다")
@@ -162,6 +171,9 @@ def test_chat_answers_with_source_and_marked_span(server: tuple[str, Path], brow
     full.goto(f"{base}/{href}")
     expect(full.locator("#briefqa-hit")).to_contain_text(ANSWER, timeout=60_000)
     expect(full.locator("#briefqa-document h2")).to_contain_text(SOURCE_TITLE)
+    expect(full.locator("#briefqa-document table").first).to_contain_text("기획재정부 산업경제과")
+    document_text = full.locator("#briefqa-document").inner_text()
+    assert "|---" not in document_text and "| 담당 부서" not in document_text
     full.wait_for_timeout(300)  # let the viewer scroll the marked span into view
     full.screenshot(path=SCREENSHOTS / f"{viewport}-document.png")
     full.close()

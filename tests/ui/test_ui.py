@@ -32,7 +32,7 @@ from ui.app import (
     record_feedback,
 )
 from ui.feedback import FeedbackStore
-from ui.render import render_answer
+from ui.render import highlight, render_answer
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "briefings"
 BUDGET_QUESTION = "내년 스마트공장 지원 예산은 얼마인가요?"
@@ -305,3 +305,40 @@ def test_load_page_unknown_release_and_missing_index_are_polite(ui_answerer: Ans
 def test_build_ui_keeps_the_one_argument_call(ui_answerer: Answerer, tmp_path: Path) -> None:
     assert isinstance(build_ui(lambda: ui_answerer), gr.Blocks)
     assert isinstance(build_ui(lambda: ui_answerer, feedback_path=tmp_path / "f.sqlite"), gr.Blocks)
+
+
+def test_load_page_renders_the_release_tables_as_tables(ui_answerer: Answerer) -> None:
+    text = ui_answerer.index.document(BUDGET_SOURCE).text
+    assert "|---" in text and "| 담당 부서" in text  # the parsed release holds a Markdown contact table
+    page = load_page(lambda: ui_answerer, {"doc": BUDGET_SOURCE})
+
+    visible = re.sub(r"<[^>]+>", " ", page.document_html)
+    assert "<table>" in page.document_html and "<td>기획재정부 산업경제과</td>" in page.document_html
+    assert "|---" not in visible and "| 담당 부서" not in visible
+    assert "4,366억원" in visible  # the prose around the table is kept
+
+
+def test_a_quoted_table_row_is_a_table_with_the_answer_marked(ui_answerer: Answerer) -> None:
+    text = ui_answerer.index.document(BUDGET_SOURCE).text
+    row = text.index("| | | 담당자 | 사무관 | 임동현")
+    quote = text[row:text.index("\n", row)]  # one row cut out of its table, as a citation can be
+    html = highlight(quote, "044-215-4531")
+
+    assert html.startswith('<div class="briefqa-table"><table>') and "|" not in html
+    assert "<td>사무관</td><td>임동현</td><td>(<mark>044-215-4531</mark>)</td>" in html
+
+
+def test_markdown_escapes_never_reach_the_screen() -> None:
+    # a line of ../shared/corpus/briefings/0001.txt as its parser wrote it
+    line = "ㅇ 외국인 국내 토지보유는 ‘14년\\~’15년 사이 높은 증가율을 보였으나, ’16년부터 증가율이 둔화되어 안정화되었다."
+    html = highlight(line, "’16년")
+
+    assert "\\" not in html and "‘14년~’15년" in html and "<mark>’16년</mark>" in html
+
+
+def test_a_mark_across_table_cells_stays_well_formed() -> None:
+    quote = "| 구 분 | ’19년 말 | ’20년 말 |\n| --- | --- | --- |\n| 면적(천㎡) | 248,666 | 253,347 |"
+    html = highlight(quote, "248,666 | 253,347")
+
+    assert "<td><mark>248,666</mark></td><td><mark>253,347</mark></td>" in html
+    assert html.count("<mark>") == html.count("</mark>") == 2
