@@ -71,8 +71,10 @@ class Answerer:
             reader_checks = get_settings().reader != "bare"
         self.reader_checks = reader_checks  # the year/round checks and fact lists around the reader
 
-    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Passage]:
-        return [self._passage(h) for h in self.index.search(query, k or self.top_k, filters)]
+    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None, *,
+               matching_only: bool = False) -> list[Passage]:
+        hits = self.index.search(query, k or self.top_k, filters, matching_only=matching_only)
+        return [self._passage(h) for h in hits]
 
     def ask(self, question: str, filters: SearchFilters | None = None, top_k: int | None = None) -> Answer:
         """A short cited answer or an abstention; with a rephraser, also its grounded sentence."""
@@ -158,9 +160,8 @@ class Answerer:
                           confidence=candidate.score)
         doc_text = self.index.document_text(candidate.hit.chunk.doc_id)
         text = doc_text[candidate.start:candidate.end].strip()
+        # only what supports the answer is cited; the other retrieved passages stay in ``passages``
         citations = [self._citation(candidate.hit, candidate.cite_start, candidate.cite_end, doc_text)]
-        citations += [self._citation(h, h.chunk.start, h.chunk.end) for h in hits
-                      if h.chunk.chunk_id != candidate.hit.chunk.chunk_id][:4]
         items = [ListItem(doc_text[s:e], self._citation(candidate.hit, s, e, doc_text))
                  for s, e in _list_spans(doc_text, candidate.start, candidate.end)] if parsed.question_type == "list" else []
         return Answer(question, text, parsed.question_type, citations, passages, confidence=round(candidate.score, 4),
@@ -227,10 +228,7 @@ class Answerer:
         if found.score < self.min_confidence:
             return Answer(question, None, "list", passages=passages, reason=NO_ANSWER, confidence=round(found.score, 4))
         items, text = list_items(self.index, found)
-        shown = [item.citation for item in items[:5]]
-        cited = {(c.source, c.chunk_id) for c in shown}
-        citations = shown + [self._citation(h, h.chunk.start, h.chunk.end) for h in hits
-                             if (h.chunk.doc_id, h.chunk.chunk_id) not in cited][:2]
+        citations = [item.citation for item in items[:5]]
         return Answer(question, text, "list", citations, passages, confidence=round(found.score, 4), items=items)
 
     def _best_figure(self, question: Question, segments: list[Segment], weights: dict[str, float]) -> Candidate | None:
@@ -307,7 +305,8 @@ class Answerer:
     # -- records --------------------------------------------------------------------------
     def _passage(self, hit: Hit) -> Passage:
         return Passage(hit.chunk.doc_id, hit.chunk.chunk_id, round(hit.score, 6), hit.chunk.text,
-                       hit.chunk.start, hit.chunk.end, hit.document.title)
+                       hit.chunk.start, hit.chunk.end, hit.document.title, hit.document.ministry,
+                       hit.document.published_on)
 
     def _citation(self, hit: Hit, start: int, end: int, doc_text: str | None = None) -> Citation:
         text = doc_text if doc_text is not None else self.index.document_text(hit.chunk.doc_id)

@@ -47,6 +47,8 @@ class Passage:
     start: int
     end: int
     title: str = ""
+    ministry: str = ""
+    date: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from api.metrics import ApiMetrics
 from api.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from api.ratelimit import TokenBucketLimiter
 from api.routes import admin, ask, documents, facts, health, metrics, search
+from api.schemas import error_responses
 from core.errors import IndexCorrupt, IndexNotFound
 from core.settings import Settings, get_settings
 from index.build import briefqa_version, passage_text
@@ -69,7 +70,8 @@ def create_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
                              if settings.ask_rate_per_minute > 0 else None)
     install_error_handlers(app)
     for module in (health, ask, search, facts, admin, documents):
-        app.include_router(module.router, prefix="/api")
+        # every API route can answer 400 (an unreadable body), 422 (a value against the schema) and 503
+        app.include_router(module.router, prefix="/api", responses=error_responses(400, 422, 503))
     app.include_router(metrics.router)
     install_unknown_api_paths(app)
     if settings.cors_origins:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +24,7 @@ _STATUS = {
 
 # Codes and Korean messages for the errors the framework raises itself (unknown route, wrong method ...).
 _HTTP_CODES = {
+    400: ("bad_request", "요청 본문을 읽지 못했습니다. 올바른 JSON(UTF-8)인지 확인하세요."),
     404: ("not_found", "요청한 주소가 없습니다."),
     405: ("method_not_allowed", "이 주소는 그 요청 방식(HTTP 메서드)을 받지 않습니다."),
     413: ("payload_too_large", "요청이 너무 큽니다."),
@@ -75,10 +75,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, korean = _HTTP_CODES.get(exc.status_code, ("http_error", "요청을 처리하지 못했습니다."))
-        detail = str(exc.detail)
-        # the framework's own English phrase ("Method Not Allowed") gives way to the Korean message
-        message = korean if detail == HTTPStatus(exc.status_code).phrase else detail
+        # only the framework raises these (ours are ApiError): its English detail ("Method Not Allowed",
+        # "There was an error parsing the body") gives way to the Korean message where there is one
+        code, message = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
         return error_response(exc.status_code, code, message, headers=exc.headers)
 
     @app.exception_handler(Exception)

@@ -3,22 +3,54 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from answer.records import Answer
 
+ISO_DATE = r"^(\d{4}-\d{2}-\d{2})?$"  # a date query parameter: YYYY-MM-DD, or empty for none
+
+
+def _real_date(value: str) -> str:
+    if value:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"없는 날짜입니다: {value!r} (YYYY-MM-DD)") from None
+    return value
+
+
+# A date in a query string: "YYYY-MM-DD" that is a real day (2026-13-01 is a 422), or "" for none.
+DateQuery = Annotated[str, AfterValidator(_real_date)]
+
 
 class AskRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"question": "내년 스마트공장 지원 예산은 얼마인가요?"}]})
+    # strict: a JSON value of another type than the schema's is a 422, never coerced ("5" for top_k,
+    # 0 for a date); dates come as "YYYY-MM-DD" strings, the only form JSON has for them
+    model_config = ConfigDict(strict=True,
+                              json_schema_extra={"examples": [{"question": "내년 스마트공장 지원 예산은 얼마인가요?"}]})
 
     question: str = Field(..., min_length=1, max_length=1000, description="질문 (최대 1,000자)")
-    top_k: int = Field(10, ge=1, le=50, description="검색할 문단 수")
+    top_k: int = Field(10, ge=1, le=50, strict=False, description="검색할 문단 수")
     ministry: str = Field("", max_length=100, description="부처 이름으로 제한 (예: 기획재정부)")
-    date_from: date | None = Field(None, description="이 날짜 이후 보도자료만 (YYYY-MM-DD)")
-    date_to: date | None = Field(None, description="이 날짜 이전 보도자료만 (YYYY-MM-DD)")
+    date_from: date | None = Field(None, strict=False, description="이 날짜 이후 보도자료만 (YYYY-MM-DD)")
+    date_to: date | None = Field(None, strict=False, description="이 날짜 이전 보도자료만 (YYYY-MM-DD)")
     sources: list[str] = Field(default_factory=list, max_length=100, description="이 문서들로 제한")
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _iso_date_text(cls, value: object) -> object:
+        if value is not None and not isinstance(value, str):
+            raise ValueError("날짜는 'YYYY-MM-DD' 형식의 문자열이어야 합니다")
+        return value
+
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def _whole_number(cls, value: object) -> object:  # 44.0 is an integer in JSON Schema; "44" and true are not
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("정수여야 합니다")
+        return value
 
 
 class CitationOut(BaseModel):
@@ -46,6 +78,8 @@ class PassageOut(BaseModel):
     start: int
     end: int
     title: str = ""
+    ministry: str = ""
+    date: str = Field("", description="보도 날짜 YYYY-MM-DD")
 
 
 class AskResponse(BaseModel):
@@ -86,7 +120,7 @@ class SearchResponse(BaseModel):
 
     query: str
     passages: list[SearchPassageOut]
-    total: int = Field(description="필터를 통과해 순위를 매길 수 있는 문단 수 (offset+limit ≤ 1,100까지 볼 수 있음)")
+    total: int = Field(description="검색어의 낱말(형태소)이 하나라도 든 문단 수, 필터 적용 후 (offset+limit ≤ 1,100까지 볼 수 있음)")
     limit: int
     offset: int
     next_offset: int | None = Field(None, description="다음 쪽의 offset, 마지막 쪽이면 null")
@@ -233,3 +267,22 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+# What each error status means, as the OpenAPI schema tells a client (the body is always ErrorResponse).
+ERROR_MEANINGS = {
+    400: "요청 본문을 읽지 못함 (JSON 형식 오류)",
+    401: "관리 토큰이 없거나 틀림",
+    403: "BRIEFQA_ADMIN_TOKEN 미설정: 관리 기능 꺼짐",
+    404: "해당 문서가 색인에 없음",
+    413: "요청(올린 파일)이 너무 큼",
+    415: "지원하지 않는 형식",
+    422: "요청 값이 스키마에 맞지 않음 (error.field가 그 값)",
+    429: "요청 한도 초과 (Retry-After 초 뒤에 다시)",
+    503: "색인이 없거나 손상됨: 'briefqa ingest'로 색인하세요",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, object]]:
+    """The OpenAPI ``responses`` of the error statuses a route can answer, each with its Korean meaning."""
+    return {code: {"model": ErrorResponse, "description": ERROR_MEANINGS[code]} for code in codes}

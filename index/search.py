@@ -102,8 +102,9 @@ class BriefingIndex:
         return self.folder.name
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
-               pool: int = 100) -> list[Hit]:
-        """The ``k`` best chunks for ``query``, fusing dense and keyword rankings."""
+               pool: int = 100, *, matching_only: bool = False) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, fusing dense and keyword rankings; with ``matching_only``,
+        only chunks that hold a term of the query (those ``count_matches`` counts)."""
         if k <= 0:
             raise ValueError(f"k must be positive, got {k}")
         filters = filters or SearchFilters()
@@ -113,8 +114,8 @@ class BriefingIndex:
         pool = min(size, max(pool, k * 5))
         tokens = tokenize(query)
         self._prime_idf(tokens)
-        if not filters.is_empty():
-            allowed = self._doc_mask(filters)[self._row_doc]
+        allowed = self._allowed(tokens, filters, matching_only)
+        if allowed is not None:
             rows = np.flatnonzero(allowed)
             if not len(rows):
                 return []
@@ -135,11 +136,20 @@ class BriefingIndex:
             hits.append(Hit(chunk, self.documents[chunk.doc_id], score, dense_scores.get(row), keyword_scores.get(row)))
         return hits
 
-    def count_chunks(self, filters: SearchFilters | None = None) -> int:
-        """How many chunks belong to documents ``filters`` accepts (all of them without filters)."""
-        if filters is None or filters.is_empty():
-            return len(self.chunks)
-        return int(np.count_nonzero(self._doc_mask(filters)[self._row_doc]))
+    def count_matches(self, query: str, filters: SearchFilters | None = None) -> int:
+        """How many chunks hold at least one term of ``query`` (its Kiwi morphemes, as BM25 reads it),
+        in documents ``filters`` accepts."""
+        allowed = self._allowed(tokenize(query), filters or SearchFilters(), True)
+        return int(np.count_nonzero(allowed))
+
+    def _allowed(self, tokens: list[str], filters: SearchFilters, matching_only: bool) -> np.ndarray | None:
+        """A bool per chunk row (None: every row): the filters' documents, and with ``matching_only``
+        the rows with a positive BM25 score for ``tokens``."""
+        allowed = None if filters.is_empty() else self._doc_mask(filters)[self._row_doc]
+        if matching_only:
+            holds = self.keywords.scores(tokens) > 0
+            allowed = holds if allowed is None else allowed & holds
+        return allowed
 
     def _doc_mask(self, filters: SearchFilters) -> np.ndarray:
         """Which documents ``filters`` accepts, by position; the last few asked for are kept (read-only),

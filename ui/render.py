@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from markdown_it import MarkdownIt
 
-from answer.records import Answer, Citation
+from answer.records import Answer, Passage
 from ingest.records import Briefing, Fact
 
 NO_REASON = "보도자료에서 이 질문에 대한 답을 찾지 못했습니다."
@@ -92,7 +92,7 @@ def render_answer(answer: Answer, document: Briefing | None = None, contacts: Se
         card.append(f"<p>{contact_line}</p>")
     card.append("</div>")
     parts.append("".join(card))
-    more = other_sources(answer.citations)
+    more = other_sources(first.source, answer.passages)
     if more:
         items = "".join(
             f'<li><a href="{doc_link(c.source)}" target="_blank">{esc(_clean(c.title))}</a> '
@@ -274,14 +274,14 @@ def _place_marks(rendered: str, mark_id: str | None) -> str:
     return "".join(out).replace("<mark></mark>", "")
 
 
-def other_sources(citations: list[Citation]) -> list[Citation]:
-    """Up to MORE_SOURCES further citations, one per release (several can cite the same one)."""
-    seen = {citations[0].source}
-    more: list[Citation] = []
-    for citation in citations[1:]:
-        if citation.source not in seen:
-            seen.add(citation.source)
-            more.append(citation)
+def other_sources(cited: str, passages: list[Passage]) -> list[Passage]:
+    """Up to MORE_SOURCES other releases among the retrieved passages, best first, one per release."""
+    seen = {cited}
+    more: list[Passage] = []
+    for passage in passages:
+        if passage.source not in seen and passage.title:
+            seen.add(passage.source)
+            more.append(passage)
         if len(more) == MORE_SOURCES:
             break
     return more

@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 
 from api.deps import AnswererHolder, HolderDep, SettingsDep
 from api.errors import ApiError, error_body
-from api.schemas import DeleteResponse, ErrorResponse, UploadResponse
+from api.schemas import DeleteResponse, ErrorResponse, UploadResponse, error_responses
 from api.security import AdminDep
 from api.uploads import MAX_FILES_PER_UPLOAD, ingest_staged, stage_uploads, upload_folder
 from core.errors import DocumentNotFound
@@ -22,8 +22,6 @@ from index.search import cached_embedder
 
 router = APIRouter(tags=["관리 (토큰 필요)"])
 
-_AUTH_ERRORS = {401: {"model": ErrorResponse, "description": "토큰이 없거나 틀림"},
-                403: {"model": ErrorResponse, "description": "BRIEFQA_ADMIN_TOKEN 미설정: 관리 기능 꺼짐"}}
 _MULTIPART = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["files"],
     "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"},
@@ -32,7 +30,8 @@ _MULTIPART = {"requestBody": {"required": True, "content": {"multipart/form-data
 
 @router.post("/documents", response_model=UploadResponse, status_code=201, openapi_extra=_MULTIPART,
              summary="보도자료 파일 올리기 (여러 개; 파일마다 결과)",
-             responses={**_AUTH_ERRORS, 413: {"model": ErrorResponse}, 422: {"description": "모든 파일 실패"}})
+             responses={**error_responses(401, 403, 413, 415),
+                        422: {"model": ErrorResponse, "description": "올린 파일이 모두 실패 (파일마다 이유)"}})
 async def upload_documents(request: Request, _: AdminDep, holder: HolderDep, settings: SettingsDep) -> JSONResponse:
     # The form is parsed here, after the token check, so an unauthorised body is never read.
     max_bytes = settings.max_upload_mb * 1024 * 1024
@@ -57,8 +56,16 @@ async def upload_documents(request: Request, _: AdminDep, holder: HolderDep, set
     return JSONResponse(body, status_code=201 if changed else 200)
 
 
+@router.delete("/documents/{doc_id:path}/facts", include_in_schema=False)
+async def delete_facts_is_not_allowed(doc_id: str) -> JSONResponse:
+    """A release's facts are read-only (``GET``); without this route ``{doc_id:path}`` below would read
+    ``0087.txt/facts`` as a document id and answer 401/403/404 instead of 405."""
+    raise ApiError(405, "method_not_allowed", "이 주소는 그 요청 방식(HTTP 메서드)을 받지 않습니다.",
+                   headers={"Allow": "GET, HEAD"})
+
+
 @router.delete("/documents/{doc_id:path}", response_model=DeleteResponse, summary="보도자료 한 건을 색인에서 지우기",
-               responses={**_AUTH_ERRORS, 404: {"model": ErrorResponse}})
+               responses=error_responses(401, 403, 404))
 async def delete_document(doc_id: Annotated[str, Path(max_length=500, examples=["0087.txt"])], _: AdminDep,
                           holder: HolderDep, settings: SettingsDep) -> DeleteResponse:
     answerer = holder.get()

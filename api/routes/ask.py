@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import AnswererDep
-from api.schemas import AskRequest, AskResponse, ErrorResponse
+from api.schemas import AskRequest, AskResponse, error_responses
 from api.security import AskRateDep
 from index.records import SearchFilters
 
@@ -14,7 +14,7 @@ router = APIRouter(tags=["질의응답"])
 
 
 @router.post("/ask", response_model=AskResponse, summary="질문에 짧은 답과 인용으로 답하기",
-             responses={422: {"model": ErrorResponse}, 429: {"model": ErrorResponse, "description": "요청 한도 초과 (Retry-After)"}})
+             responses=error_responses(429))
 async def ask(body: AskRequest, answerer: AnswererDep, _: AskRateDep) -> AskResponse:
     filters = SearchFilters(
         ministry=body.ministry.strip(),

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
 from api.deps import AnswererDep
 from api.facts_table import FactFilter, fact_row, select_facts
-from api.schemas import ChunkOut, DocumentDetail, DocumentList, DocumentSummary, FactOut, FactTable, FactType
+from api.schemas import (
+    ISO_DATE,
+    ChunkOut,
+    DateQuery,
+    DocumentDetail,
+    DocumentList,
+    DocumentSummary,
+    FactOut,
+    FactTable,
+    FactType,
+    error_responses,
+)
 from core.errors import DocumentNotFound
 from ingest.records import Briefing
 
@@ -28,14 +38,16 @@ def list_documents(
     answerer: AnswererDep,
     ministry: Annotated[str, Query(max_length=100, examples=["고용노동부"])] = "",
     kind: Annotated[str, Query(max_length=50, description="문서 종류", examples=["보도자료"])] = "",
-    date_from: Annotated[date | None, Query(description="이 날짜 이후 (YYYY-MM-DD)")] = None,
-    date_to: Annotated[date | None, Query(description="이 날짜 이전 (YYYY-MM-DD)")] = None,
+    date_from: Annotated[DateQuery, Query(pattern=ISO_DATE, description="이 날짜 이후 (YYYY-MM-DD)",
+                                          json_schema_extra={"format": "date"})] = "",
+    date_to: Annotated[DateQuery, Query(pattern=ISO_DATE, description="이 날짜 이전 (YYYY-MM-DD)",
+                                        json_schema_extra={"format": "date"})] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DocumentList:
     docs = sorted(answerer.index.documents.values(), key=lambda d: (d.published_on, d.doc_id), reverse=True)
     ministry, kind = ministry.strip(), kind.strip()
-    after, before = (date_from.isoformat() if date_from else ""), (date_to.isoformat() if date_to else "")
+    after, before = date_from, date_to
     docs = [d for d in docs
             if (not ministry or ministry in d.ministry) and (not kind or kind in d.kind)
             and (not after or (d.published_on and d.published_on >= after))
@@ -45,7 +57,7 @@ def list_documents(
 
 
 # Registered before /documents/{doc_id:path}, whose path parameter would swallow "/facts".
-@router.get("/documents/{doc_id:path}/facts", response_model=FactTable, summary="보도자료 한 건의 사실 (예산·목표·연락처·날짜)")
+@router.get("/documents/{doc_id:path}/facts", response_model=FactTable, responses=error_responses(404), summary="보도자료 한 건의 사실 (예산·목표·연락처·날짜)")
 def document_facts(
     answerer: AnswererDep,
     doc_id: DocId,
@@ -60,7 +72,7 @@ def document_facts(
                      total=len(rows), limit=limit, offset=offset)
 
 
-@router.get("/documents/{doc_id:path}", response_model=DocumentDetail, summary="보도자료 한 건: 본문, 문단, 사실")
+@router.get("/documents/{doc_id:path}", response_model=DocumentDetail, responses=error_responses(404), summary="보도자료 한 건: 본문, 문단, 사실")
 def get_document(answerer: AnswererDep, doc_id: DocId) -> DocumentDetail:
     doc = answerer.index.document(doc_id)
     if doc is None:

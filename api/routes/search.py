@@ -1,4 +1,4 @@
-"""GET /api/search: ranked passages with the query's terms highlighted."""
+"""GET /api/search: the passages that hold a term of the query, ranked, with the terms highlighted."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from answer.answerer import Answerer
 from answer.records import Passage
 from api.deps import AnswererDep
 from api.highlight import highlight_spans
-from api.schemas import HighlightOut, SearchPassageOut, SearchResponse
+from api.schemas import ISO_DATE, DateQuery, HighlightOut, SearchPassageOut, SearchResponse
 from index.keyword import tokenize
 from index.records import SearchFilters
 
 router = APIRouter(tags=["질의응답"])
 
-_DATE = r"^(\d{4}-\d{2}-\d{2})?$"
 MAX_OFFSET = 1000
 
 
@@ -26,8 +25,10 @@ async def search(
     answerer: AnswererDep,
     q: Annotated[str, Query(min_length=1, max_length=1000, description="검색어", examples=["스마트공장 예산"])],
     ministry: Annotated[str, Query(max_length=100, description="부처", examples=["중소벤처기업부"])] = "",
-    date_from: Annotated[str, Query(pattern=_DATE, description="YYYY-MM-DD", examples=["2026-01-01"])] = "",
-    date_to: Annotated[str, Query(pattern=_DATE, description="YYYY-MM-DD")] = "",
+    date_from: Annotated[DateQuery, Query(pattern=ISO_DATE, description="YYYY-MM-DD", examples=["2026-01-01"],
+                                          json_schema_extra={"format": "date"})] = "",
+    date_to: Annotated[DateQuery, Query(pattern=ISO_DATE, description="YYYY-MM-DD",
+                                        json_schema_extra={"format": "date"})] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> SearchResponse:
@@ -36,8 +37,8 @@ async def search(
 
 
 def _search(answerer: Answerer, q: str, filters: SearchFilters, limit: int, offset: int) -> SearchResponse:
-    total = answerer.index.count_chunks(filters)
-    passages = answerer.search(q, limit + offset, filters)[offset:] if offset < total else []
+    total = answerer.index.count_matches(q, filters)
+    passages = answerer.search(q, limit + offset, filters, matching_only=True)[offset:] if offset < total else []
     terms = tokenize(q)
     end = offset + len(passages)
     return SearchResponse(

@@ -141,12 +141,13 @@ def test_rephrase_naming_someone_absent_from_the_passages_is_rejected(answerer, 
 
 
 def test_a_name_that_is_in_a_cited_passage_is_allowed(answerer, llm: Llm) -> None:  # type: ignore[no-untyped-def]
-    answer = answerer.ask(QUESTION)
+    question = "AI 팩토리 선도사업 공장을 2030년까지 몇 개로 늘리나요?"
+    answer = answerer.ask(question)
     quoted = " ".join(c.quote for c in answer.citations[:MAX_PASSAGES])
-    names = [t.form for t in kiwi().tokenize(quoted) if t.tag == "NNP" and len(t.form) >= 2]
-    assert names, "a cited passage holds a proper noun"
-    llm.script.reply(f"{names[0]}에 따르면 '26년 스마트공장 지원 예산은 4,366억원입니다.")
-    assert _rephrasing(answerer, llm.url).ask(QUESTION).rephrased is not None
+    names = [t.form for t in kiwi().tokenize(quoted) if t.tag in ("NNP", "SL") and len(t.form) >= 2]
+    assert answer.text and names, "the cited sentence holds a name (a proper noun or a Latin word)"
+    llm.script.reply(f"{names[0]} 관련 목표는 {answer.text}입니다.")
+    assert _rephrasing(answerer, llm.url).ask(question).rephrased is not None
 
 
 def _refused_port() -> str:

@@ -32,6 +32,15 @@ def test_search_reports_total_and_next_offset(api: TestClient) -> None:
     assert beyond["passages"] == [] and beyond["next_offset"] is None
 
 
+def test_search_total_counts_the_passages_that_hold_a_term(api: TestClient) -> None:
+    chunks = api.get("/api/health").json()["chunks"]
+    body = api.get("/api/search", params={"q": "스마트공장", "limit": 100}).json()
+    assert 0 < body["total"] < chunks and len(body["passages"]) == body["total"]
+    assert all(p["highlights"] for p in body["passages"])  # every listed passage holds the term
+    none = api.get("/api/search", params={"q": "화성 이주 우주선"}).json()
+    assert none["total"] == 0 and none["passages"] == []
+
+
 def test_search_filters_by_ministry_and_date(api: TestClient) -> None:
     body = api.get("/api/search", params={"q": "예산", "ministry": "중소벤처기업부", "limit": 100}).json()
     assert body["passages"] and {p["source"] for p in body["passages"]} == {"0016.txt"}
@@ -43,5 +52,7 @@ def test_search_filters_by_ministry_and_date(api: TestClient) -> None:
 def test_search_rejects_a_bad_date_and_a_page_over_100(api: TestClient) -> None:
     bad_date = api.get("/api/search", params={"q": "예산", "date_from": "13/04/2026"})
     assert bad_date.status_code == 422 and bad_date.json()["error"]["field"] == "date_from"
+    no_such_day = api.get("/api/search", params={"q": "예산", "date_to": "2026-02-30"})
+    assert no_such_day.status_code == 422 and "없는 날짜" in no_such_day.json()["error"]["message"]
     too_big = api.get("/api/search", params={"q": "예산", "limit": 101})
     assert too_big.status_code == 422 and too_big.json()["error"]["field"] == "limit"

@@ -99,7 +99,7 @@ def test_idf_from_stored_frequencies_matches_counting_tokens(built_index: Path) 
         assert index.idf(term) == pytest.approx(expected)
 
 
-def test_chunks_are_read_by_row_and_counted_by_filter(built_index: Path) -> None:
+def test_chunks_are_read_by_row_and_matches_counted_by_filter(built_index: Path) -> None:
     index = open_index(built_index)
     store = Store(current_version(built_index) / "store.sqlite")
     stored = [chunk for _, chunk, _ in store.chunk_rows()]
@@ -107,8 +107,14 @@ def test_chunks_are_read_by_row_and_counted_by_filter(built_index: Path) -> None
     assert index.chunks[0] == stored[0] and index.chunks[-1] == stored[-1]
     assert list(index.chunks) == stored
     doc_id = stored[0].doc_id
-    assert index.count_chunks(SearchFilters(sources=(doc_id,))) == sum(c.doc_id == doc_id for c in stored)
-    assert index.count_chunks() == len(stored)
+    holding = [c for c in stored if "예산" in c.text + index.documents[c.doc_id].title]  # BM25 reads titles too
+    assert 0 < index.count_matches("예산") <= len(holding) < len(stored)
+    listed = index.search("예산", k=len(stored), matching_only=True)
+    assert len(listed) == index.count_matches("예산") and all("예산" in h.chunk.text + h.document.title for h in listed)
+    budget_doc = holding[0].doc_id
+    in_doc = index.count_matches("예산", SearchFilters(sources=(budget_doc,)))
+    assert 0 < in_doc <= sum(c.doc_id == budget_doc for c in holding) and in_doc < index.count_matches("예산")
+    assert index.count_matches("화성 이주 우주선") == 0
     hits = index.search("예산", k=3, filters=SearchFilters(sources=(doc_id,)))
     assert hits and all(h.chunk.doc_id == doc_id for h in hits)
 
