@@ -213,7 +213,12 @@ class Reader:
         # a reader span replaces a different rules answer only above ``override``; the reader alone
         # (BRIEFQA_READER=bare) answers above the threshold fitted with each question given its passage
         self.override = float(cal.get("override", math.inf))
+        self.override_by_type = {k: float(v) for k, v in cal.get("override_by_type", {}).items()}
         self.agree_probability = float(cal.get("agree_accuracy", 0.0))  # right when both name one span
+        # how often the rules' answer was right on the validation releases when it is kept beside a
+        # different span of the reader, and when the reader found no span: their confidence
+        self.kept_probability = cal.get("kept_accuracy")
+        self.rules_only_probability = cal.get("rules_only_accuracy")
         self.bare_threshold = float(meta.get("calibration_given_passage", cal)["threshold"])
         self.version = meta.get("weights_sha256", "")[:12]
 
@@ -235,19 +240,24 @@ class Reader:
 
         Both name the same span of the same release: that answer, with the reader's calibrated
         confidence. The rules abstain: the reader's span when its margin clears ``threshold``. They
-        differ: the reader's span when its margin clears ``override``, else the rules' answer. Both
-        thresholds are fitted on the validation releases by ``training.calibrate``. (An abstention
+        differ: the reader's span when its margin clears ``override`` (the question type's own where
+        calibration found one that measurably does better; never for a list question: one
+        span cannot list every item the facts give), else the rules' answer. Both
+        thresholds are fitted on the validation releases by ``training.calibrate``, which also measures
+        how often a kept rules answer is right there: its confidence, so that every answer's
+        confidence is a probability of being right. (An abstention
         where the reader's margin is low and the rules answer was tried: it gained 3 of 132 validation
         questions and lost 1 of 156 on the unseen releases, so it is not used.)"""
         if read.text is None:
-            return ruled
+            return _with_confidence(ruled, self.rules_only_probability)
         if ruled.text is None:
             return read if margin >= self.threshold else ruled
         if same_span(ruled, read):
             return dataclasses.replace(ruled, confidence=round(max(read.confidence, self.agree_probability), 4))
-        if margin >= self.override:
+        override = self.override_by_type.get(ruled.question_type, self.override)
+        if margin >= override and ruled.question_type != "list":  # one span never lists "모두"
             return read
-        return rules_alone(ruled)
+        return _with_confidence(ruled, self.kept_probability)
 
     def busy(self) -> bool:
         """Whether ``queue`` reads already wait behind the running one (a racy hint, for shedding)."""
@@ -294,6 +304,14 @@ def rules_alone(ruled: Answer) -> Answer:
     """The rules' answer as the final one, its confidence held to at most 1 (the rules' score is not
     a probability)."""
     return dataclasses.replace(ruled, confidence=min(ruled.confidence, 1.0))
+
+
+def _with_confidence(ruled: Answer, probability: float | None) -> Answer:
+    """The rules' answer with the measured accuracy of its path as confidence (an older calibration
+    without it: the rules' own score, held to at most 1)."""
+    if ruled.text is None or probability is None:
+        return rules_alone(ruled)
+    return dataclasses.replace(ruled, confidence=round(float(probability), 4))
 
 
 def same_span(a: Answer, b: Answer) -> bool:

@@ -106,7 +106,7 @@ def best_spans(windows: Windows, start_logits: np.ndarray, end_logits: np.ndarra
                 if j < i or j - i + 1 > max_answer_tokens:
                     continue
                 start, end = trim(text, offsets[i][0], offsets[j][1])  # type: ignore[index]
-                if start >= end:
+                if start >= end or not well_formed(text[start:end]):
                     continue
                 key = (p, start, end)
                 score = float(s_log[i] + e_log[j])
@@ -118,6 +118,22 @@ def best_spans(windows: Windows, start_logits: np.ndarray, end_logits: np.ndarra
 
 
 _OPEN_CLOSE = {"(": ")", "[": "]", "「": "」", "『": "』", "<": ">", "《": "》", "〈": "〉", '"': '"', "'": "'"}
+
+
+_BRACKETS = (("(", ")"), ("[", "]"), ("「", "」"), ("『", "』"), ("《", "》"), ("〈", "〉"))
+
+
+def well_formed(span: str) -> bool:
+    """Whether a span can be an answer: within one line and one table cell (no line break, no cell
+    border ``|``), its brackets closed. A span across cells ("+8,030.7 | △1,311.5 | +6,719.2") or one
+    that opens a bracket it does not close ("(5→13개") names no single thing.
+
+    >>> well_formed("'26년 4,366억원"), well_formed("19→24개교"), well_formed("(5→13개"), well_formed("26 | 4")
+    (True, True, False, False)
+    """
+    if "\n" in span or "|" in span:
+        return False
+    return all(span.count(o) == span.count(c) for o, c in _BRACKETS)
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:

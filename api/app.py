@@ -13,12 +13,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 
 from answer.answerer import Answerer
 from answer.rephrase import Rephraser
 from answer.rerank import CrossEncoderReranker
 from api.deps import AnswererHolder
-from api.errors import install_error_handlers, install_unknown_api_paths
+from api.errors import error_response, install_error_handlers, install_unknown_api_paths
 from api.metrics import ApiMetrics
 from api.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from api.ratelimit import TokenBucketLimiter
@@ -86,11 +87,19 @@ def create_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
 
         from ui.app import build_ui
 
-        app = gr.mount_gradio_app(app, build_ui(holder.get), path="/")
+        # The chat takes no files: Gradio's own upload endpoint, open to anyone without the admin token,
+        # is answered 404 before the mounted app sees it (uploads go through POST /api/documents).
+        app.add_api_route("/gradio_api/upload", _no_chat_uploads, methods=["POST"], include_in_schema=False)
+        # footer_links=[]: no "API로 사용 · Gradio로 제작됨 · 설정" footer on a public-service page
+        app = gr.mount_gradio_app(app, build_ui(holder.get), path="/", footer_links=[])
     return app
 
 
 WARM_UP_QUESTION = "올해 예산은 얼마인가요?"
+
+
+async def _no_chat_uploads() -> JSONResponse:
+    return error_response(404, "not_found", "요청한 주소가 없습니다.")
 
 
 def check_index(answerer: Answerer) -> None:

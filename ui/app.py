@@ -55,13 +55,19 @@ THANKS = {"helpful": "의견 감사합니다. 도움이 되었다니 다행입�
 ASK_FIRST = "먼저 질문을 하신 뒤 답변에 대한 의견을 남겨 주세요."
 FEEDBACK_FAILED = "죄송합니다. 의견을 저장하지 못했습니다. 잠시 후 다시 시도해 주세요."
 RECENT_LIMIT = 8
-# After an answer, scroll the chat back up to the question, so that the bold answer below it is in
-# view even on a phone (the chat's own autoscroll would show the end of a long answer).
+# After an answer, bring its top into view (the chat's own autoscroll would show the end of a long
+# answer): on a wide screen the chat box scrolls, leaving the end of the question above it; on a phone,
+# where the chat grows with its messages (UI_CSS) and the page scrolls instead, the page scrolls.
 SHOW_LAST_QUESTION = """() => { setTimeout(() => {
   const box = document.querySelector('#briefqa-chatbot .bubble-wrap');
-  const rows = document.querySelectorAll('#briefqa-chatbot .user-row');
-  const last = rows[rows.length - 1];
-  if (box && last) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 40;
+  const bots = document.querySelectorAll('#briefqa-chatbot .bot-row');
+  const answer = bots[bots.length - 1];
+  if (!box || !answer) return;
+  if (box.scrollHeight > box.clientHeight + 4) {
+    box.scrollTop += answer.getBoundingClientRect().top - box.getBoundingClientRect().top - 48;
+  } else {
+    window.scrollBy(0, answer.getBoundingClientRect().top - 8);
+  }
 }, 150); }"""
 SHOW_MARKED_SPAN = """() => { setTimeout(() => {
   const hit = document.getElementById('briefqa-hit');
@@ -304,7 +310,8 @@ def build_ui(get_answerer: AnswererGetter, feedback_path: Path | None = None) ->
         outputs = [chatbot, question, turn]
         clear_note = dict(fn=lambda: "", inputs=None, outputs=feedback_note, api_name=False, queue=False)
         question.submit(**clear_note)
-        question.submit(on_submit, inputs, outputs, api_name="ask").then(None, js=SHOW_LAST_QUESTION)
+        # no Gradio API of its own: programs ask through POST /api/ask (documented, with optional filters)
+        question.submit(on_submit, inputs, outputs, api_name=False).then(None, js=SHOW_LAST_QUESTION)
         ask.click(**clear_note)
         ask.click(on_submit, inputs, outputs, api_name=False).then(None, js=SHOW_LAST_QUESTION)
         chatbot.example_select(on_example, [chatbot, ministry, date_from, date_to], outputs,

@@ -25,6 +25,8 @@ FULL_TEXT = "보도자료 원문 전체 보기"
 MORE_SOURCES = 2
 NEAREST = 3
 CONTACTS = 2
+DOUBT_BELOW = 0.5
+DOUBT_NOTE = "확실하지 않은 답입니다. 아래 보도자료 원문을 확인해 주세요."
 
 # Also usable as mount_gradio_app(css=UI_CSS); build_ui injects it into the page head itself.
 UI_CSS = """
@@ -44,11 +46,18 @@ mark { background: #fde68a; color: #1f2328; padding: 0 .15em; border-radius: 3px
 .briefqa-doc { max-width: 960px; }
 #briefqa-ask { white-space: nowrap; }
 .briefqa-answer strong { font-size: 1.12em; }
+.briefqa-doubt { color: #7c2d12; background: #fff7ed; border: 1px solid #fdba74; border-radius: 8px;
+  padding: .35em .6em; margin: 0 0 .4em; }
+.briefqa-card-doubtful blockquote { border-left-color: #9ca3af; }
+.briefqa-card-doubtful mark { background: #e5e7eb; }
 .briefqa-table { overflow-x: auto; margin: .3em 0; white-space: normal; }
 .briefqa-table table { border-collapse: collapse; font-size: .92em; }
 .briefqa-table th, .briefqa-table td { border: 1px solid var(--border-color-primary, #d0d7de);
   padding: .15em .4em; text-align: left; vertical-align: top; }
 @media (max-width: 480px) {
+  /* the chat grows with its messages and the page scrolls, so an answer card is never cut inside a box */
+  #briefqa-chatbot, #briefqa-chatbot .wrapper, #briefqa-chatbot .bubble-wrap {
+    height: auto !important; max-height: none !important; overflow: visible !important; }
   .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
   .briefqa-header h1, .briefqa-header .prose h1 { font-size: 1.3rem !important; margin-bottom: .3em !important; }
   .briefqa-header p { font-size: .9rem; }
@@ -62,7 +71,8 @@ mark { background: #fde68a; color: #1f2328; padding: 0 .15em; border-radius: 3px
 
 def render_answer(answer: Answer, document: Briefing | None = None, contacts: Sequence[Fact] = ()) -> str:
     """One chat reply: the answer in bold, the source card (title, ministry, date, kind), the cited
-    passage with the answer marked, a link to the full text and the contact to call, if any.
+    passage with the answer marked, a link to the full text and the contact to call, if any. A
+    doubtful answer (``is_doubtful``) says so first, shows the passage, and offers the span after it.
 
     ``document`` is the cited release (for its kind); ``contacts`` are its contact facts.
     """
@@ -70,7 +80,11 @@ def render_answer(answer: Answer, document: Briefing | None = None, contacts: Se
         return render_abstention(answer)
     first = answer.citations[0]
     text = answer.text or ""
-    parts = [f'<p class="briefqa-answer"><strong>{esc(text)}</strong></p>']
+    doubtful = is_doubtful(answer)
+    if doubtful:  # the passage leads and the answer is offered, not asserted
+        parts = [f'<p class="briefqa-doubt" role="note">⚠️ {esc(DOUBT_NOTE)}</p>']
+    else:
+        parts = [f'<p class="briefqa-answer"><strong>{esc(text)}</strong></p>']
     if answer.rephrased:
         parts.append(f'<p class="briefqa-rephrased">{esc(answer.rephrased)}</p>')
     if len(answer.items) > 1:
@@ -81,7 +95,7 @@ def render_answer(answer: Answer, document: Briefing | None = None, contacts: Se
     span = (first.start + at, first.start + at + len(text)) if at >= 0 else (first.start, first.end)
     kind = document.kind if document is not None else ""
     card = [
-        '<div class="briefqa-card">',
+        f'<div class="briefqa-card{" briefqa-card-doubtful" if doubtful else ""}">',
         f"<p>📄 <strong>출처</strong> · {esc(_clean(first.title))}</p>",
         f'<p class="briefqa-meta">{esc(byline(first.ministry, first.date, kind))}</p>',
         f"<blockquote>{highlight(first.quote, text)}</blockquote>",
@@ -92,6 +106,8 @@ def render_answer(answer: Answer, document: Briefing | None = None, contacts: Se
         card.append(f"<p>{contact_line}</p>")
     card.append("</div>")
     parts.append("".join(card))
+    if doubtful:
+        parts.append(f'<p class="briefqa-answer briefqa-answer-doubtful">찾은 답 (확인 필요): {esc(text)}</p>')
     more = other_sources(first.source, answer.passages)
     if more:
         items = "".join(
@@ -101,6 +117,12 @@ def render_answer(answer: Answer, document: Briefing | None = None, contacts: Se
         )
         parts.append(f"<p>다른 관련 보도자료</p><ul>{items}</ul>")
     return "\n".join(parts)
+
+
+def is_doubtful(answer: Answer) -> bool:
+    """Whether the answering layer gives the answer less than even odds of being right (its
+    ``confidence`` is that probability, calibrated on releases the reader was not trained on)."""
+    return answer.text is not None and answer.confidence < DOUBT_BELOW
 
 
 def render_abstention(answer: Answer) -> str:

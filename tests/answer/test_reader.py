@@ -10,6 +10,7 @@ import pytest
 
 from answer.answerer import Answerer
 from answer.reader import EXPORT_DIR, MODEL_FILE, Reader, default_reader, export_reader
+from answer.reader_features import well_formed
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +92,8 @@ def test_reader_fills_in_where_the_rules_abstain_only_when_sure(answerer: Answer
     assert reader is not None and ruled.text == rules.ask(question).text
     abstained = dataclasses.replace(ruled, text=None, citations=[])
     assert reader.combine(abstained, read, margin) is (read if margin >= reader.threshold else abstained)
-    assert reader.combine(ruled, dataclasses.replace(read, text=None), margin) is ruled
+    kept = reader.combine(ruled, dataclasses.replace(read, text=None), margin)
+    assert kept.text == ruled.text and kept.citations == ruled.citations and 0.0 <= kept.confidence <= 1.0
     chosen = reader.combine(ruled, read, margin)
     assert chosen.text in (ruled.text, read.text) and 0.0 <= chosen.confidence <= 1.0
 
@@ -143,3 +145,11 @@ def test_a_busy_reader_leaves_the_ask_to_the_rules(two_releases: Answerer, reade
     finally:
         busy.join()
     assert not shedding.busy()
+
+
+def test_a_span_across_table_cells_lines_or_an_open_bracket_is_no_answer(answerer: Answerer) -> None:
+    text = answerer.index.document("0016.txt").text
+    row = next(line for line in text.splitlines() if "6,719" in line and "|" in line)
+    cells = row[row.index("+8,030"):row.index("6,719") + 5]  # a reader span over three cells of that row
+    assert not well_formed(cells) and not well_formed("(5→13개") and not well_formed("임용됐다.\n 인사혁신처")
+    assert well_formed("6,719.2") and well_formed("'26년 4,366억원") and well_formed("AI·AX 대학원(19→24개교)")

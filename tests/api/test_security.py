@@ -150,3 +150,13 @@ def test_a_wrong_method_beside_the_chat_is_a_405_naming_the_allowed_ones(served:
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_the_chat_takes_no_uploads_and_shows_no_gradio_footer(served: TestClient) -> None:
+    upload = served.post("/gradio_api/upload", files={"files": ("note.txt", b"hello", "text/plain")})
+    assert upload.status_code == 404 and upload.json()["error"]["code"] == "not_found"
+    _assert_security_headers(upload)
+    config = served.get("/config").json()
+    assert config.get("footer_links") in ([], None)
+    assert {d["api_visibility"] for d in config["dependencies"]} == {"private"}
+    assert served.get("/gradio_api/info").json() == {"named_endpoints": {}, "unnamed_endpoints": {}}

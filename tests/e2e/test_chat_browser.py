@@ -153,8 +153,10 @@ def test_chat_answers_with_source_and_marked_span(server: tuple[str, Path], brow
     expect(chat.locator(".briefqa-card").last).to_contain_text("044-215-4530")  # the contact to call
     expect(chat.locator(".user-row").last).to_contain_text(QUESTION)
     assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[viewport]["width"]
-    # The chat scrolls back up to the question, so the bold answer is in view even on a phone.
+    # The answer is brought into view: the bold answer and the whole card (source, quote, contact),
+    # on a phone too, where the page scrolls rather than a box inside it.
     expect(chat.locator(".briefqa-answer").last).to_be_in_viewport()
+    expect(chat.locator(".briefqa-card").last).to_be_in_viewport(ratio=1)
     page.screenshot(path=SCREENSHOTS / f"{viewport}-answer.png", full_page=True)
     visible = chat.inner_text()
     assert "|---" not in visible and "\\" not in visible

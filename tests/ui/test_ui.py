@@ -32,7 +32,7 @@ from ui.app import (
     record_feedback,
 )
 from ui.feedback import FeedbackStore
-from ui.render import highlight, render_answer
+from ui.render import DOUBT_BELOW, DOUBT_NOTE, highlight, render_answer
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "briefings"
 BUDGET_QUESTION = "내년 스마트공장 지원 예산은 얼마인가요?"
@@ -342,3 +342,15 @@ def test_a_mark_across_table_cells_stays_well_formed() -> None:
 
     assert "<td><mark>248,666</mark></td><td><mark>253,347</mark></td>" in html
     assert html.count("<mark>") == html.count("</mark>") == 2
+
+
+def test_a_doubtful_answer_says_so_and_shows_the_passage_first(ui_answerer: Answerer) -> None:
+    import dataclasses
+
+    sure = ui_answerer.ask(BUDGET_QUESTION)
+    assert sure.text and sure.confidence >= DOUBT_BELOW  # the budget answer is a confident one
+    assert DOUBT_NOTE not in render_answer(sure)
+    doubtful = render_answer(dataclasses.replace(sure, confidence=DOUBT_BELOW - 0.01))
+
+    assert doubtful.index(DOUBT_NOTE) < doubtful.index("<blockquote>") < doubtful.index("찾은 답 (확인 필요)")
+    assert "<strong>4,366억원</strong>" not in doubtful and "briefqa-card-doubtful" in doubtful
