@@ -117,9 +117,6 @@ def best_spans(windows: Windows, start_logits: np.ndarray, end_logits: np.ndarra
     return (spans, null, nulls) if per_passage_null else (spans, null)
 
 
-_OPEN_CLOSE = {"(": ")", "[": "]", "「": "」", "『": "』", "<": ">", "《": "》", "〈": "〉", '"': '"', "'": "'"}
-
-
 _BRACKETS = (("(", ")"), ("[", "]"), ("「", "」"), ("『", "』"), ("《", "》"), ("〈", "〉"))
 
 

@@ -19,7 +19,7 @@ from answer.answerer import Answerer
 from answer.rephrase import Rephraser
 from answer.rerank import CrossEncoderReranker
 from api.deps import AnswererHolder
-from api.errors import error_response, install_error_handlers, install_unknown_api_paths
+from api.errors import http_error_response, install_error_handlers, install_unknown_api_paths
 from api.metrics import ApiMetrics
 from api.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from api.ratelimit import TokenBucketLimiter
@@ -99,7 +99,7 @@ WARM_UP_QUESTION = "올해 예산은 얼마인가요?"
 
 
 async def _no_chat_uploads() -> JSONResponse:
-    return error_response(404, "not_found", "요청한 주소가 없습니다.")
+    return http_error_response(404)
 
 
 def check_index(answerer: Answerer) -> None:

@@ -89,6 +89,12 @@ def install_error_handlers(app: FastAPI) -> None:
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
+def http_error_response(status: int, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """A framework-level error (404, 405 ...) in the error shape, with its code and Korean message."""
+    code, korean = _HTTP_CODES[status]
+    return error_response(status, code, korean, headers=headers)
+
+
 def install_unknown_api_paths(app: FastAPI) -> None:
     """Any ``/api/...`` path no route takes answers in the error shape: 405 with ``Allow`` when the path
     is a route's but the method is not (``PUT /api/ask``), else 404 (``/api/documents/``, with its
@@ -110,7 +116,5 @@ def install_unknown_api_paths(app: FastAPI) -> None:
     async def unknown_api_path(request: Request, rest: str) -> JSONResponse:
         allowed = allowed_methods(request.url.path)
         if allowed:
-            code, korean = _HTTP_CODES[405]
-            return error_response(405, code, korean, headers={"Allow": ", ".join(sorted(allowed))})
-        code, korean = _HTTP_CODES[404]
-        return error_response(404, code, korean)
+            return http_error_response(405, headers={"Allow": ", ".join(sorted(allowed))})
+        return http_error_response(404)

@@ -21,8 +21,10 @@ def _real_date(value: str) -> str:
     return value
 
 
-# A date in a query string: "YYYY-MM-DD" that is a real day (2026-13-01 is a 422), or "" for none.
+# A date in a query string: "YYYY-MM-DD" that is a real day (2026-13-01 is a 422), or "" for none;
+# DATE_OR_EMPTY says so in the schema (a format alone would call the empty default invalid).
 DateQuery = Annotated[str, AfterValidator(_real_date)]
+DATE_OR_EMPTY: dict[str, Any] = {"anyOf": [{"format": "date"}, {"maxLength": 0}]}
 
 
 class AskRequest(BaseModel):

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from api.deps import AnswererHolder, HolderDep, SettingsDep
-from api.errors import ApiError, error_body
+from api.errors import ApiError, error_body, http_error_response
 from api.schemas import DeleteResponse, ErrorResponse, UploadResponse, error_responses
 from api.security import AdminDep
 from api.uploads import MAX_FILES_PER_UPLOAD, ingest_staged, stage_uploads, upload_folder
@@ -60,8 +60,7 @@ async def upload_documents(request: Request, _: AdminDep, holder: HolderDep, set
 async def delete_facts_is_not_allowed(doc_id: str) -> JSONResponse:
     """A release's facts are read-only (``GET``); without this route ``{doc_id:path}`` below would read
     ``0087.txt/facts`` as a document id and answer 401/403/404 instead of 405."""
-    raise ApiError(405, "method_not_allowed", "이 주소는 그 요청 방식(HTTP 메서드)을 받지 않습니다.",
-                   headers={"Allow": "GET, HEAD"})
+    return http_error_response(405, headers={"Allow": "GET, HEAD"})
 
 
 @router.delete("/documents/{doc_id:path}", response_model=DeleteResponse, summary="보도자료 한 건을 색인에서 지우기",

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from api.deps import AnswererDep
 from api.facts_table import FactFilter, fact_row, select_facts
 from api.schemas import (
+    DATE_OR_EMPTY,
     ISO_DATE,
     ChunkOut,
     DateQuery,
@@ -39,19 +40,18 @@ def list_documents(
     ministry: Annotated[str, Query(max_length=100, examples=["고용노동부"])] = "",
     kind: Annotated[str, Query(max_length=50, description="문서 종류", examples=["보도자료"])] = "",
     date_from: Annotated[DateQuery, Query(pattern=ISO_DATE, description="이 날짜 이후 (YYYY-MM-DD)",
-                                          json_schema_extra={"format": "date"})] = "",
+                                          json_schema_extra=DATE_OR_EMPTY)] = "",
     date_to: Annotated[DateQuery, Query(pattern=ISO_DATE, description="이 날짜 이전 (YYYY-MM-DD)",
-                                        json_schema_extra={"format": "date"})] = "",
+                                        json_schema_extra=DATE_OR_EMPTY)] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DocumentList:
     docs = sorted(answerer.index.documents.values(), key=lambda d: (d.published_on, d.doc_id), reverse=True)
     ministry, kind = ministry.strip(), kind.strip()
-    after, before = date_from, date_to
     docs = [d for d in docs
             if (not ministry or ministry in d.ministry) and (not kind or kind in d.kind)
-            and (not after or (d.published_on and d.published_on >= after))
-            and (not before or (d.published_on and d.published_on <= before))]
+            and (not date_from or (d.published_on and d.published_on >= date_from))
+            and (not date_to or (d.published_on and d.published_on <= date_to))]
     return DocumentList(documents=[_summary(d) for d in docs[offset:offset + limit]], total=len(docs),
                         limit=limit, offset=offset)
 

@@ -11,7 +11,7 @@ from answer.answerer import Answerer
 from answer.records import Passage
 from api.deps import AnswererDep
 from api.highlight import highlight_spans
-from api.schemas import ISO_DATE, DateQuery, HighlightOut, SearchPassageOut, SearchResponse
+from api.schemas import DATE_OR_EMPTY, ISO_DATE, DateQuery, HighlightOut, SearchPassageOut, SearchResponse
 from index.keyword import tokenize
 from index.records import SearchFilters
 
@@ -26,9 +26,9 @@ async def search(
     q: Annotated[str, Query(min_length=1, max_length=1000, description="검색어", examples=["스마트공장 예산"])],
     ministry: Annotated[str, Query(max_length=100, description="부처", examples=["중소벤처기업부"])] = "",
     date_from: Annotated[DateQuery, Query(pattern=ISO_DATE, description="YYYY-MM-DD", examples=["2026-01-01"],
-                                          json_schema_extra={"format": "date"})] = "",
+                                          json_schema_extra=DATE_OR_EMPTY)] = "",
     date_to: Annotated[DateQuery, Query(pattern=ISO_DATE, description="YYYY-MM-DD",
-                                        json_schema_extra={"format": "date"})] = "",
+                                        json_schema_extra=DATE_OR_EMPTY)] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> SearchResponse:
